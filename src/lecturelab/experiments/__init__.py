@@ -1,0 +1,1 @@
+"""One module per claim of CLAIMS.md, grouped by lecture. Importing registers them."""

@@ -1,0 +1,1 @@
+"""Lecture 2: neural network foundations."""

@@ -1,0 +1,111 @@
+"""Run experiments, record each as `runs/<stamp>/<id>/result.json`, and build the lab book.
+
+An experiment that raises is recorded with verdict "error" and its traceback; the others go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from lecturelab.io import atomic_write, write_json
+from lecturelab.lab.core import ExperimentSpec, Result, Run
+from lecturelab.lab.report import write_report
+from lecturelab.runtime import environment, seed_everything
+
+Record = dict[str, Any]
+
+
+def new_run_dir(root: Path) -> Path:
+    """A fresh `root/<stamp>` folder; a suffix keeps two runs in one second apart."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        path = root / (stamp if n == 0 else f"{stamp}-{n}")
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not create a new run folder under {root}")
+
+
+def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
+            run_dir: Path) -> Record:
+    """Run one experiment and write its result.json and figures; never raises for its errors."""
+    out = run_dir / spec.id
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = spec.config(profile)
+    run = Run(profile=profile, seed=seed, device=device, out_dir=out)
+    record: Record = {
+        "id": spec.id, "lecture": spec.lecture, "claim": spec.claim,
+        "criterion": spec.criterion, "profile": profile, "seed": seed,
+        "device": str(device), "config": dataclasses.asdict(cfg),
+    }
+    seed_everything(seed)
+    start = time.perf_counter()
+    try:
+        result = spec.fn(cfg, run)
+        if not isinstance(result, Result):
+            raise TypeError(f"{spec.id} returned {type(result).__name__}, expected Result")
+        record.update(result_fields(result, out))
+    except Exception:  # an experiment's crash is its own result, not the runner's
+        record.update(verdict="error", traceback=traceback.format_exc(),
+                      metrics={}, checks=[], figures=[], headline=[])
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    record["environment"] = environment()
+    log = out / "log.txt"
+    record["log"] = log.read_text() if log.exists() else ""
+    write_json(out / "result.json", record)
+    return record
+
+
+def result_fields(result: Result, out: Path) -> Record:
+    names = []
+    for name, fig in result.figures.items():
+        atomic_write(out / f"{name}.png", lambda tmp, f=fig: f.savefig(tmp, format="png", dpi=110,
+                                                                       bbox_inches="tight"))
+        names.append(f"{name}.png")
+    headline = list(result.headline) or list(result.metrics)[:3]
+    return {
+        "verdict": result.verdict,
+        "metrics": result.metrics,
+        "headline": headline,
+        "checks": [dataclasses.asdict(c) for c in result.checks],
+        "figures": names,
+    }
+
+
+def run_experiments(
+    specs: Sequence[ExperimentSpec], *, profile: str, seed: int, device: torch.device,
+    out_root: Path, on_start: Callable[[ExperimentSpec], None] | None = None,
+    on_end: Callable[[Record], None] | None = None,
+) -> tuple[Path, list[Record]]:
+    """Run `specs` in order into a new stamped folder; return it and the records."""
+    run_dir = new_run_dir(out_root)
+    records = []
+    for spec in specs:
+        if on_start:
+            on_start(spec)
+        record = run_one(spec, profile, seed, device, run_dir)
+        records.append(record)
+        if on_end:
+            on_end(record)
+    write_report(run_dir)
+    point_latest(out_root, run_dir)
+    return run_dir, records
+
+
+def point_latest(root: Path, run_dir: Path) -> None:
+    """Make `root/latest` a symlink to `run_dir`, replacing any old one atomically."""
+    tmp = root / f".latest.{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_dir.name)
+    os.replace(tmp, root / "latest")
