@@ -103,8 +103,28 @@ def experiment(
 
 
 def get_experiment(id: str) -> ExperimentSpec:
-    load_all_experiments()
+    """The spec for `id`. By convention "l<N>.<name>" lives in experiments/lecture<N>/<name>.py,
+    so one experiment loads without importing the others."""
+    if id not in experiments:
+        import_by_convention(id)
+    if id not in experiments:
+        load_all_experiments()
     return experiments.get(id)()
+
+
+def import_by_convention(id: str) -> None:
+    import importlib.util
+
+    lecture, _, name = id.partition(".")
+    module = f"lecturelab.experiments.lecture{lecture[1:]}.{name}"
+    if lecture[:1] != "l" or not name.isidentifier():
+        return
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # no such lecture package
+        found = False
+    if found:
+        importlib.import_module(module)
 
 
 def list_experiments(pattern: str = "*", lecture: int | None = None) -> list[ExperimentSpec]:
