@@ -1,0 +1,1 @@
+"""Lecture 2 foundations: autodiff, linear regions, approximators, separability, losses."""

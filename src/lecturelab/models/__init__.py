@@ -1,0 +1,3 @@
+"""The classification zoo, one file per family; importing registers the entry points."""
+
+from lecturelab.models import mlp  # noqa: F401

@@ -1,0 +1,1 @@
+"""Building blocks shared by the models, and the lecture-2 training diagnostics."""

@@ -1,0 +1,1 @@
+"""Training: one loop with callbacks, checkpoints, DDP, and the over-fit-one-batch check."""

@@ -1,0 +1,90 @@
+"""Train any registered classifier on any registered dataset, and evaluate its checkpoints.
+
+What `lecturelab train` and `lecturelab eval` call; usable from Python the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+import lecturelab.models  # noqa: F401  (registers the zoo)
+from lecturelab.data import ClassificationData, DeviceLoader, load_dataset
+from lecturelab.registry import create_model
+from lecturelab.runtime import seed_everything
+from lecturelab.train.callbacks import Checkpointer, Diagnostics, MetricsLog, ProgressBar
+from lecturelab.train.checkpoint import Checkpoint, load_checkpoint
+from lecturelab.train.distributed import close_distributed, init_distributed
+from lecturelab.train.loop import Trainer, TrainConfig, TrainState, evaluate
+
+
+def build_model(name: str, data: ClassificationData, **kwargs: Any) -> nn.Module:
+    return create_model(name, num_classes=data.num_classes, input_shape=data.input_shape,
+                        **kwargs)
+
+
+def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_dir: Path,
+                     device: torch.device, resume: bool = False, progress: bool = True,
+                     model_kwargs: dict[str, Any] | None = None) -> TrainState:
+    """Train into `out_dir` (metrics.jsonl, checkpoint.json, checkpoints/); resume if asked."""
+    model_kwargs = model_kwargs or {}
+    dist = init_distributed(device)
+    device = dist.device(device)
+    try:
+        seed_everything(cfg.seed)
+        data = load_dataset(data_name)
+        model = build_model(model_name, data, **model_kwargs)
+        meta = {"model": model_name, "model_kwargs": model_kwargs, "data": data_name,
+                "config": dataclasses.asdict(cfg)}
+        callbacks = [Diagnostics(), MetricsLog(out_dir / "metrics.jsonl"),
+                     Checkpointer(out_dir, meta)]
+        if progress and dist.is_main:
+            callbacks.append(ProgressBar())
+        trainer = Trainer(model, data, cfg, device=device, callbacks=callbacks, dist=dist)
+        if resume:
+            restore(trainer, out_dir, meta)
+        return trainer.fit()
+    finally:
+        close_distributed()
+
+
+def restore(trainer: Trainer, out_dir: Path, meta: dict[str, Any]) -> None:
+    """Continue from the checkpoint in `out_dir`; it must be for the same model, data, config."""
+    ckpt = load_checkpoint(out_dir)
+    for key in ("model", "data", "config", "model_kwargs"):
+        if ckpt.meta.get(key) != meta[key]:
+            raise ValueError(f"cannot resume {out_dir}: its {key} is {ckpt.meta.get(key)!r}, "
+                             f"this run's is {meta[key]!r}")
+    trainer.model.load_state_dict(ckpt.model_state)
+    trainer.optimizer.load_state_dict(ckpt.optimizer_state)
+    trainer.scheduler.load_state_dict(ckpt.scheduler_state)
+    torch.set_rng_state(ckpt.rng_state["torch"])
+    trainer.state = TrainState(epoch=ckpt.meta["epoch"], step=ckpt.meta["step"],
+                               history=ckpt.meta["history"])
+
+
+def load_model(checkpoint: str | Path) -> nn.Module:
+    """The trained model of a training folder (or its checkpoint.json), in eval mode."""
+    ckpt = load_checkpoint(checkpoint)
+    return model_from(ckpt, load_dataset(ckpt.meta["data"]))
+
+
+def model_from(ckpt: Checkpoint, data: ClassificationData) -> nn.Module:
+    model = build_model(ckpt.meta["model"], data, **ckpt.meta["model_kwargs"])
+    model.load_state_dict(ckpt.model_state)
+    return model.eval()
+
+
+def evaluate_checkpoint(checkpoint: str | Path, data_name: str | None = None, *,
+                        device: torch.device = torch.device("cpu")) -> dict[str, float]:
+    """Test loss and accuracy of a checkpoint on `data_name` (default: the data it trained on)."""
+    ckpt = load_checkpoint(checkpoint)
+    data = load_dataset(data_name or ckpt.meta["data"])
+    model = model_from(ckpt, data).to(device)
+    loader = DeviceLoader(data.x_test, data.y_test, batch_size=256, device=device,
+                          shuffle=False, mean=data.mean, std=data.std)
+    return evaluate(model, loader, device)

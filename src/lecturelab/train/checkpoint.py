@@ -1,0 +1,119 @@
+"""Checkpoints: safetensors weights plus a JSON state, written atomically, resumable exactly.
+
+Layout of a training folder:
+
+    checkpoint.json                 the commit point: state + which tensor file is current
+    checkpoints/epoch-0003.safetensors   model.*, optim.*, rng.* tensors
+
+A run killed at any moment leaves either the previous checkpoint or the new one, never a mix:
+the tensor file is written first (atomically), then checkpoint.json is atomically switched to it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from lecturelab.io import atomic_write, write_json
+
+POINTER = "checkpoint.json"
+
+
+@dataclass
+class Checkpoint:
+    """Everything needed to rebuild a model and to continue its training exactly."""
+
+    model_state: dict[str, torch.Tensor]
+    meta: dict[str, Any]  # model name + kwargs, data name, config, epoch, step, history
+    optimizer_state: dict[str, Any] | None = None
+    scheduler_state: dict[str, Any] | None = None
+    rng_state: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+def split_optimizer_state(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Optimizer state_dict -> (tensors keyed 'optim.<param>.<name>', the JSON-able rest)."""
+    tensors, scalars = {}, {}
+    for idx, per_param in state["state"].items():
+        for name, value in per_param.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optim.{idx}.{name}"] = value.detach().cpu().contiguous()
+            else:
+                scalars[f"{idx}.{name}"] = value
+    return tensors, {"param_groups": state["param_groups"], "scalars": scalars}
+
+
+def join_optimizer_state(tensors: dict[str, torch.Tensor], rest: dict[str, Any]) -> dict[str, Any]:
+    state: dict[int, dict[str, Any]] = {}
+    for key, value in tensors.items():
+        _, idx, name = key.split(".", 2)
+        state.setdefault(int(idx), {})[name] = value
+    for key, value in rest["scalars"].items():
+        idx, name = key.split(".", 1)
+        state.setdefault(int(idx), {})[name] = value
+    return {"state": state, "param_groups": rest["param_groups"]}
+
+
+def save_checkpoint(folder: Path, ckpt: Checkpoint) -> Path:
+    """Write the tensors, then switch checkpoint.json to them; remove the superseded file."""
+    folder = Path(folder)
+    tensors = {f"model.{k}": v.detach().cpu().contiguous().clone()
+               for k, v in ckpt.model_state.items()}
+    meta = dict(ckpt.meta)
+    if ckpt.optimizer_state is not None:
+        optim_tensors, meta["optimizer"] = split_optimizer_state(ckpt.optimizer_state)
+        tensors.update(optim_tensors)
+    meta["scheduler"] = ckpt.scheduler_state
+    tensors.update({f"rng.{k}": v.cpu() for k, v in ckpt.rng_state.items()})
+    name = f"checkpoints/epoch-{meta.get('epoch', 0):04d}.safetensors"
+    atomic_write(folder / name, lambda tmp: save_file(tensors, str(tmp)))
+    old = read_pointer(folder).get("tensors") if (folder / POINTER).exists() else None
+    write_json(folder / POINTER, {**meta, "tensors": name})
+    if old and old != name:
+        (folder / old).unlink(missing_ok=True)
+    return folder / POINTER
+
+
+def read_pointer(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / POINTER
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"corrupt checkpoint state {path}: {e}") from e
+
+
+def resolve_checkpoint(path: str | Path) -> Path:
+    """Accept a training folder or its checkpoint.json; return the folder."""
+    path = Path(path)
+    folder = path.parent if path.name == POINTER else path
+    if not (folder / POINTER).is_file():
+        raise FileNotFoundError(f"no checkpoint at {path} (expected {folder / POINTER})")
+    return folder
+
+
+def load_checkpoint(path: str | Path) -> Checkpoint:
+    folder = resolve_checkpoint(path)
+    meta = read_pointer(folder)
+    tensor_file = folder / meta.pop("tensors")
+    try:
+        tensors = load_file(str(tensor_file))
+    except (OSError, SafetensorError) as e:
+        raise ValueError(f"cannot read checkpoint tensors {tensor_file}: {e}") from e
+    groups: dict[str, dict[str, torch.Tensor]] = {"model": {}, "optim": {}, "rng": {}}
+    for key, value in tensors.items():
+        kind, _, rest = key.partition(".")
+        groups[kind][rest if kind != "optim" else key] = value
+    optimizer_rest = meta.pop("optimizer", None)
+    return Checkpoint(
+        model_state=groups["model"],
+        meta=meta,
+        optimizer_state=(join_optimizer_state(groups["optim"], optimizer_rest)
+                         if optimizer_rest is not None else None),
+        scheduler_state=meta.pop("scheduler", None),
+        rng_state=groups["rng"],
+    )
