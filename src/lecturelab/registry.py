@@ -7,6 +7,7 @@ variant's numbers. Unknown names raise `UnknownNameError`, whose message names c
 from __future__ import annotations
 
 import difflib
+import importlib
 import fnmatch
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,11 +23,22 @@ class UnknownNameError(KeyError):
 
 
 class Registry:
-    """A mapping from names to callables, filled by a decorator."""
+    """A mapping from names to callables, filled by a decorator.
 
-    def __init__(self, kind: str) -> None:
+    `home` names the package whose import registers the entries; it is imported on first lookup,
+    so `create_model("resnet50")` works without importing the zoo by hand.
+    """
+
+    def __init__(self, kind: str, home: str | None = None) -> None:
         self.kind = kind
+        self.home = home
         self._entries: dict[str, Callable[..., Any]] = {}
+
+    @property
+    def entries(self) -> dict[str, Callable[..., Any]]:
+        if self.home is not None:
+            importlib.import_module(self.home)
+        return self._entries
 
     def register(self, fn: F | None = None, *, name: str | None = None) -> Any:
         """Register `fn` under `name` (default: the function's name). Usable bare or called."""
@@ -41,27 +53,27 @@ class Registry:
         return add(fn) if fn is not None else add
 
     def get(self, name: str) -> Callable[..., Any]:
-        if name not in self._entries:
-            close = difflib.get_close_matches(name, list(self._entries), n=3, cutoff=0.5)
+        if name not in self.entries:
+            close = difflib.get_close_matches(name, list(self.entries), n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise UnknownNameError(f"unknown {self.kind} {name!r}{hint}")
-        return self._entries[name]
+        return self.entries[name]
 
     def create(self, name: str, **kwargs: Any) -> Any:
         return self.get(name)(**kwargs)
 
     def list(self, pattern: str = "*") -> list[str]:
-        return sorted(n for n in self._entries if fnmatch.fnmatch(n, pattern))
+        return sorted(n for n in self.entries if fnmatch.fnmatch(n, pattern))
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return name in self.entries
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
 
 
-models = Registry("model")
-datasets = Registry("dataset")
+models = Registry("model", home="lecturelab.models")
+datasets = Registry("dataset", home="lecturelab.data")
 
 register_model = models.register
 create_model = models.create

@@ -109,13 +109,19 @@ class ClassificationData:
     def _class_indices(self, classes: Sequence[int | str] | None) -> list[int]:
         if classes is None:
             return list(range(self.num_classes))
-        kept = [self.classes.index(c) if c in self.classes else c for c in classes]
-        bad = [c for c in kept if not isinstance(c, int) or not 0 <= c < self.num_classes]
-        if bad or len(set(kept)) != len(kept) or not kept:
-            raise ValueError(f"{self.name}: classes must be distinct indices in "
-                             f"[0, {self.num_classes}) or names from {self.classes}, got {classes}")
+        kept = [self._class_index(c) for c in classes]
+        if len(set(kept)) != len(kept) or not kept:
+            raise ValueError(f"{self.name}: classes must be distinct and at least one, "
+                             f"got {classes}")
         return kept
 
+    def _class_index(self, c: int | str) -> int:
+        if isinstance(c, str) and c in self.classes:
+            return self.classes.index(c)
+        if not isinstance(c, str) and 0 <= int(c) < self.num_classes:
+            return int(c)
+        raise ValueError(f"{self.name}: a class must be an index in [0, {self.num_classes}) "
+                         f"or a name from {self.classes}, got {c!r}")
 
 def _balanced(
     y: Tensor, kept: list[int], n: int | None, gen: torch.Generator, *, what: str

@@ -108,6 +108,9 @@ class Trainer:
             data.x_train, data.y_train, batch_size=cfg.batch_size, device=self.device,
             shuffle=True, drop_last=True, augment=cfg.augment, mean=data.mean, std=data.std,
             seed=cfg.seed, rank=self.dist.rank, world_size=self.dist.world_size)
+        if len(self.train_loader) == 0:
+            raise ValueError(f"batch_size {cfg.batch_size} is larger than this process's share "
+                             f"of the {len(data.y_train)} training examples")
         self.test_loader = DeviceLoader(
             data.x_test, data.y_test, batch_size=max(cfg.batch_size, 256), device=self.device,
             shuffle=False, mean=data.mean, std=data.std)

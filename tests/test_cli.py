@@ -1,0 +1,50 @@
+"""The CLI's user errors: exit code 2 and one line on stderr, never a traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    code = "from lecturelab.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["run", "l2.xr"], "unknown experiment 'l2.xr'; did you mean l2.xor"),
+    (["run", "--all", "--profile", "fast"], "unknown profile 'fast'"),
+    (["run"], "name experiments to run"),
+    (["run", "--device", "tpu", "l2.xor"], "unknown device 'tpu'"),
+    (["train", "resnt20", "--data", "digits"], "unknown model 'resnt20'"),
+    (["train", "mlp", "--data", "digitz"], "unknown dataset 'digitz'; did you mean digits"),
+    (["train", "mlp", "--data", "digits", "--epochs", "-1"], "epochs must be positive"),
+    (["eval", "no/such/checkpoint"], "no checkpoint at no/such/checkpoint"),
+    (["report", "no/such/run"], "is not a run folder"),
+    (["run", "--bogus"], "No such option: --bogus"),
+])
+def test_user_errors_are_one_line_with_exit_code_2(args, message, tmp_path):
+    out = cli(*args, cwd=tmp_path)
+    assert out.returncode == 2, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_list_shows_every_lecture2_experiment():
+    out = cli("list", "--lecture", "2")
+    assert out.returncode == 0
+    assert "l2.xor" in out.stdout and "l2.backprop" in out.stdout
+
+
+def test_train_then_eval_then_refuse_to_overwrite(tmp_path):
+    folder = tmp_path / "mlp"
+    train = cli("train", "mlp", "--data", "digits", "--epochs", "2", "--out", str(folder),
+                "--device", "cpu")
+    assert train.returncode == 0, train.stderr
+    assert (folder / "metrics.jsonl").exists() and (folder / "checkpoint.json").exists()
+    ev = cli("eval", str(folder), "--device", "cpu")
+    assert ev.returncode == 0 and "test_acc" in ev.stdout
+    again = cli("train", "mlp", "--data", "digits", "--out", str(folder))
+    assert again.returncode == 2 and "already holds a checkpoint" in again.stderr
