@@ -1,3 +1,16 @@
 """The classification zoo, one file per family; importing registers the entry points."""
 
-from lecturelab.models import mlp  # noqa: F401
+from lecturelab.models import (  # noqa: F401 - importing registers the entry points
+    alexnet,
+    cifar_resnet,
+    densenet,
+    efficientnet,
+    googlenet,
+    lenet,
+    mlp,
+    mnasnet,
+    mobilenet,
+    resnet,
+    senet,
+    vgg,
+)

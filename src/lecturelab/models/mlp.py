@@ -50,10 +50,8 @@ class MLP(nn.Module):
         self.features = nn.Sequential(*layers)
         self.num_features = width if depth else in_features
         self.head = nn.Linear(self.num_features, num_classes)
-        self.apply(self._init_linear)
-
-    def _init_linear(self, m: nn.Module) -> None:
-        if isinstance(m, nn.Linear):
+        linears = [m for m in self.modules() if isinstance(m, nn.Linear)]
+        for m in linears if init != "default" else []:
             init_linear(m, **self.init_args)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
@@ -71,7 +69,8 @@ class MLP(nn.Module):
         """A fresh head for `num_classes` outputs, initialised like the rest of the net."""
         self.num_classes = num_classes
         self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
-        init_linear(self.head, **self.init_args)
+        if self.init_args["init"] != "default":
+            init_linear(self.head, **self.init_args)
 
 
 @torch.no_grad()
@@ -95,4 +94,6 @@ def mlp(*, num_classes: int = 10, input_shape: tuple[int, ...] = (3, 32, 32),
     sample's shape (flattened); `in_chans`, when given, replaces its first entry."""
     if in_chans is not None:
         input_shape = (in_chans, *input_shape[1:])
-    return MLP(math.prod(input_shape), num_classes, **kw)
+    model = MLP(math.prod(input_shape), num_classes, **kw)
+    model.default_input_size = tuple(input_shape)
+    return model

@@ -23,8 +23,11 @@ from lecturelab.train.loop import Trainer, TrainConfig, TrainState, evaluate
 
 
 def build_model(name: str, data: ClassificationData, **kwargs: Any) -> nn.Module:
-    return create_model(name, num_classes=data.num_classes, input_shape=data.input_shape,
-                        **kwargs)
+    """`name` sized for `data`: its classes, and for images its channels."""
+    shape = data.input_shape
+    if len(shape) == 3:
+        kwargs.setdefault("in_chans", shape[0])
+    return create_model(name, num_classes=data.num_classes, input_shape=shape, **kwargs)
 
 
 def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_dir: Path,
