@@ -7,8 +7,8 @@ variant's numbers. Unknown names raise `UnknownNameError`, whose message names c
 from __future__ import annotations
 
 import difflib
-import importlib
 import fnmatch
+import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 

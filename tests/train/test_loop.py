@@ -9,7 +9,7 @@ import torch
 from lecturelab.data import load_dataset
 from lecturelab.registry import create_model
 from lecturelab.train.callbacks import Diagnostics, NonFiniteError
-from lecturelab.train.loop import Trainer, TrainConfig, lr_factor
+from lecturelab.train.loop import TrainConfig, Trainer, lr_factor
 
 
 def digits_trainer(cfg: TrainConfig, callbacks=()) -> Trainer:

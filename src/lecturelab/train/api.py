@@ -19,7 +19,7 @@ from lecturelab.runtime import seed_everything
 from lecturelab.train.callbacks import Checkpointer, Diagnostics, MetricsLog, ProgressBar
 from lecturelab.train.checkpoint import Checkpoint, load_checkpoint
 from lecturelab.train.distributed import close_distributed, init_distributed
-from lecturelab.train.loop import Trainer, TrainConfig, TrainState, evaluate
+from lecturelab.train.loop import TrainConfig, Trainer, TrainState, evaluate
 
 
 def build_model(name: str, data: ClassificationData, **kwargs: Any) -> nn.Module:
@@ -83,10 +83,11 @@ def model_from(ckpt: Checkpoint, data: ClassificationData) -> nn.Module:
 
 
 def evaluate_checkpoint(checkpoint: str | Path, data_name: str | None = None, *,
-                        device: torch.device = torch.device("cpu")) -> dict[str, float]:
+                        device: torch.device | str = "cpu") -> dict[str, float]:
     """Test loss and accuracy of a checkpoint on `data_name` (default: the data it trained on)."""
     ckpt = load_checkpoint(checkpoint)
     data = load_dataset(data_name or ckpt.meta["data"])
+    device = torch.device(device)
     model = model_from(ckpt, data).to(device)
     loader = DeviceLoader(data.x_test, data.y_test, batch_size=256, device=device,
                           shuffle=False, mean=data.mean, std=data.std)

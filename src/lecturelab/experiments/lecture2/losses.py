@@ -1,0 +1,180 @@
+"""l2.losses - cross-entropy = negative log likelihood = logistic loss; additive; cost in classes.
+
+Lecture 2; Bishop (2006), "Pattern Recognition and Machine Learning", sections 4.3.2 and 4.3.4.
+In float64, three separate computations per sample: cross-entropy H(onehot(y), softmax(z)) =
+-sum_k q_k log p_k from its definition (NumPy); negative log likelihood -log p_y (torch,
+`nll_loss` of `log_softmax`); for two classes the logistic loss log(1 + exp(-(z_y - z_other)))
+(NumPy `logaddexp`). torch's `F.cross_entropy` is compared too. Agreement is per-sample absolute
+difference in nats: the relative difference on a near-zero loss (a confident, correct sample)
+measures the cancellation inside log_softmax, not the identity; it is reported beside it.
+
+FLOPs: torch's FlopCounterMode counts only matmul-like ops, and reports 0 here. So a dispatch
+mode records every aten op that forward and backward of `F.cross_entropy` run, with shapes, and
+charges each by its op graph, one FLOP per add, multiply, compare, exp or log, per row of K:
+log_softmax 5K - 1 (max, subtract, exp, sum, log, subtract), its backward 4K - 1 (sum, exp,
+multiply, subtract), nll_loss forward 2 and backward 1. An op without a cost is an error,
+so nothing goes uncounted. Linear growth = a log-log slope of FLOPs vs K within 0.05 of 1 (why
+0.05 is in the check). Wall-clock time is not used: on a shared 2-core CPU, per-call overhead
+and contention swamp a softmax over fewer than ~1e5 classes.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import FlopCounterMode
+
+from lecturelab.lab import Check, Result, Run, experiment
+
+SLOPE_TOLERANCE = 0.05  # |slope - 1|; K log K has slope 1 + 1/ln K, 1.07..1.22 on 1e2..1e6
+ROW_COSTS = {  # FLOPs per row of K classes
+    "aten._log_softmax.default": lambda k: 5 * k - 1,
+    "aten._log_softmax_backward_data.default": lambda k: 4 * k - 1,
+    "aten.nll_loss_forward.default": lambda k: 2,
+    "aten.nll_loss_backward.default": lambda k: 1,
+}
+FREE = {"aten.detach.default", "aten.ones_like.default"}  # allocation and bookkeeping
+
+
+@dataclass(frozen=True)
+class LossesConfig:
+    batch: int = 64  # samples in the agreement and additivity checks
+    classes: int = 10  # classes for cross-entropy vs NLL (the logistic check uses 2)
+    logit_scale: float = 5.0  # std of the random logits (confident and unsure samples)
+    flop_batch: int = 8  # rows whose softmax-CE FLOPs are counted
+    flop_classes: tuple[float, ...] = (1e2, 3e2, 1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6)  # K sweep
+
+
+class SoftmaxCEFlops(TorchDispatchMode):
+    """Counts FLOPs of the aten ops run inside it, by the per-row costs above."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flops = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = str(func)
+        if name in ROW_COSTS:
+            logits = args[1] if name == "aten.nll_loss_backward.default" else args[0]
+            rows, k = logits.shape
+            self.flops += rows * ROW_COSTS[name](k)
+        elif name not in FREE:
+            raise NotImplementedError(f"no FLOP cost for {name}")
+        return func(*args, **(kwargs or {}))
+
+
+def counted_flops(batch: int, k: int) -> tuple[int, int]:
+    """(our count, FlopCounterMode's count) for forward + backward of softmax-CE."""
+    z = torch.randn(batch, k, requires_grad=True)
+    y = torch.randint(0, k, (batch,))
+    with SoftmaxCEFlops() as counter:
+        F.cross_entropy(z, y).backward()
+    with FlopCounterMode(display=False) as reference:
+        F.cross_entropy(z, y).backward()
+    return counter.flops, reference.get_total_flops()
+
+
+def abs_diff(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b)))
+
+
+def cross_entropy_numpy(z: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """H(q, softmax(z)) = -sum_k q_k log p_k per row, from the definition (max-shifted softmax)."""
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return -np.where(q > 0, q * np.log(p), 0.0).sum(axis=1)
+
+
+def three_losses(cfg: LossesConfig, g: torch.Generator) -> tuple[dict[str, float], float]:
+    """Largest per-sample absolute disagreements (nats) between CE, NLL and logistic loss, and
+    the largest relative one between CE and logistic loss."""
+    z = cfg.logit_scale * torch.randn(cfg.batch, cfg.classes, generator=g, dtype=torch.float64)
+    y = torch.randint(0, cfg.classes, (cfg.batch,), generator=g)
+    z2, y2 = z[:, :2], y % 2  # the two-class problem
+    ce, ce2 = (cross_entropy_numpy(logits.numpy(), F.one_hot(labels, logits.shape[1]).numpy())
+               for logits, labels in ((z, y), (z2, y2)))
+    nll, nll2 = (F.nll_loss(F.log_softmax(logits, dim=1), labels, reduction="none").numpy()
+                 for logits, labels in ((z, y), (z2, y2)))
+    rows = np.arange(cfg.batch)
+    margin = (z2[rows, y2] - z2[rows, 1 - y2]).numpy()  # z_y - z_other
+    logistic = np.logaddexp(0.0, -margin)  # log(1 + exp(-margin))
+    relative = float(np.max(np.abs(ce2 - logistic) / logistic))
+    torch_ce = F.cross_entropy(z, y, reduction="none").numpy()
+    return {"ce_vs_nll": abs_diff(ce, nll), "ce_vs_logistic": abs_diff(ce2, logistic),
+            "nll_vs_logistic": abs_diff(nll2, logistic), "torch_ce_vs_ce": abs_diff(torch_ce, ce)
+            }, relative
+
+
+def additivity(cfg: LossesConfig, g: torch.Generator) -> dict[str, float]:
+    """Batch loss vs the sum of per-sample losses, for values and for gradients."""
+    z = cfg.logit_scale * torch.randn(cfg.batch, cfg.classes, generator=g, dtype=torch.float64)
+    y = torch.randint(0, cfg.classes, (cfg.batch,), generator=g)
+    z.requires_grad_(True)
+    batch_loss = F.cross_entropy(z, y, reduction="sum")
+    (batch_grad,) = torch.autograd.grad(batch_loss, z)
+    singles = [F.cross_entropy(z[i:i + 1], y[i:i + 1], reduction="sum") for i in range(cfg.batch)]
+    summed = sum(s.item() for s in singles)
+    grad_sum = sum(torch.autograd.grad(s, z)[0] for s in singles)
+    return {"value": abs(batch_loss.item() - summed) / abs(summed),
+            "gradient": float(((batch_grad - grad_sum).abs().max() / grad_sum.abs().max()).item())}
+
+
+@experiment(
+    "l2.losses", lecture=2,
+    claim="Cross-entropy = negative log likelihood = logistic loss; losses are additive over "
+          "samples; softmax does not scale well with the number of classes.",
+    criterion="the three losses agree to 1e-12 (float64, logistic via the logit difference for 2 "
+              "classes); batch loss equals the sum of per-sample losses; softmax-CE FLOPs "
+              "(counted) grow linearly in the number of classes from 1e2 to 1e6",
+    quick=LossesConfig(), full=LossesConfig(batch=4096, flop_batch=64),
+    smoke=LossesConfig(batch=8, flop_classes=(1e2, 1e3, 1e4)),
+)
+def losses(cfg: LossesConfig, run: Run) -> Result:
+    g = torch.Generator().manual_seed(run.seed)
+    agree, relative = three_losses(cfg, g)
+    added = additivity(cfg, g)
+    ks = [int(k) for k in cfg.flop_classes]
+    ours, reference = zip(*(counted_flops(cfg.flop_batch, k) for k in ks), strict=True)
+    slope = float(np.polyfit(np.log(ks), np.log(ours), 1)[0])
+    per_class = ours[-1] / (cfg.flop_batch * ks[-1])
+    run.log(f"FLOPs {dict(zip(ks, ours, strict=True))}; FlopCounterMode {list(reference)}")
+
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    ax.loglog(ks, ours, "o-", label=f"counted FLOPs (slope {slope:.3f})")
+    ax.loglog(ks, [ours[0] * k / ks[0] for k in ks], "k:", label="linear in K")
+    ax.loglog(ks, [ours[0] * k * math.log(k) / (ks[0] * math.log(ks[0])) for k in ks], "k--",
+              lw=0.8, label="K log K (for contrast)")
+    ax.set(xlabel="classes K", ylabel=f"FLOPs, batch {cfg.flop_batch}, forward + backward",
+           title="softmax cross-entropy cost")
+    ax.legend(fontsize=8)
+
+    worst = max(agree.values())
+    return Result(
+        metrics={**{f"abs_diff_{k}": v for k, v in agree.items()},
+                 "max_rel_diff_ce_vs_logistic": relative,
+                 "additivity_rel_diff": added["value"], "gradient_additivity_rel_diff":
+                 added["gradient"], "classes": ks, "flops": list(ours),
+                 "flop_counter_mode": list(reference), "flops_loglog_slope": slope,
+                 "flops_per_class_per_sample": per_class},
+        checks=[
+            Check("CE, NLL and logistic loss agree to 1e-12 (float64, per-sample absolute)",
+                  worst <= 1e-12, ", ".join(f"{k} {v:.1e}" for k, v in agree.items())
+                  + f" nats; largest relative {relative:.1e} (on a near-zero loss)"),
+            Check("batch loss equals the sum of per-sample losses (values and gradients, to "
+                  "1e-12 relative)", max(added.values()) <= 1e-12,
+                  f"relative difference {added['value']:.1e}, gradients {added['gradient']:.1e}"),
+            Check(f"softmax-CE FLOPs grow linearly in K from 1e2 to 1e6: log-log slope within "
+                  f"{SLOPE_TOLERANCE} of 1 (K log K would give 1.07-1.22 here)",
+                  abs(slope - 1) <= SLOPE_TOLERANCE and math.isclose(min(ks), 1e2)
+                  and math.isclose(max(ks), 1e6),
+                  f"slope {slope:.4f} over K={ks[0]}..{ks[-1]}, {per_class:.2f} FLOPs per class "
+                  f"per sample; FlopCounterMode counts {reference[-1]}"),
+        ],
+        figures={"flops": fig},
+        headline=("flops_loglog_slope", "abs_diff_ce_vs_logistic", "additivity_rel_diff"),
+    )
