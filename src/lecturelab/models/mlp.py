@@ -5,7 +5,7 @@ Initialisations, named as in the lecture's "ReLU needs careful initialisation":
   "xavier"  N(0, 2/(fan_in+fan_out)), Glorot & Bengio 2010 (the variance of eq. 12, drawn normal);
   "normal"  N(0, init_std^2) regardless of fan-in (the careless choice);
   "scaled"  N(0, alpha^2/fan_in), the weight scale of Poole et al. 2016 (sigma_w = alpha);
-  "default" PyTorch's nn.Linear initialisation, biases included.
+  "default" PyTorch's nn.Linear initialisation (as constructed), biases included.
 Except for "default", every bias starts at `bias_init`. The output layer is initialised like the
 hidden ones. Image inputs are flattened, so `in_features` is the product of the input shape.
 """
@@ -50,12 +50,12 @@ class MLP(nn.Module):
         self.features = nn.Sequential(*layers)
         self.num_features = width if depth else in_features
         self.head = nn.Linear(self.num_features, num_classes)
-        linears = [m for m in self.modules() if isinstance(m, nn.Linear)]
-        for m in linears if init != "default" else []:
-            init_linear(m, **self.init_args)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                init_linear(m, **self.init_args)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """The last hidden layer's activations, (B, width)."""
+        """The last hidden layer's activations, (B, num_features)."""
         x = x.flatten(1)  # (B, prod(input_shape))
         if x.shape[1] != self.in_features:
             raise ValueError(f"MLP expects {self.in_features} input features a sample, got input "
@@ -69,16 +69,15 @@ class MLP(nn.Module):
         """A fresh head for `num_classes` outputs, initialised like the rest of the net."""
         self.num_classes = num_classes
         self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
-        if self.init_args["init"] != "default":
-            init_linear(self.head, **self.init_args)
+        init_linear(self.head, **self.init_args)
 
 
 @torch.no_grad()
 def init_linear(layer: nn.Linear, *, init: str, init_std: float = 1.0, alpha: float = 1.0,
                 bias_init: float = 0.0) -> None:
-    """Initialise one affine layer in place by one of the schemes in the module docstring."""
+    """Initialise one affine layer in place by one of the schemes in the module docstring;
+    "default" leaves it as nn.Linear's constructor initialised it."""
     if init == "default":
-        layer.reset_parameters()
         return
     fan_out, fan_in = layer.weight.shape
     std = {"he": math.sqrt(2 / fan_in), "xavier": math.sqrt(2 / (fan_in + fan_out)),
