@@ -121,35 +121,43 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")] = Path
 def train(
     model: Annotated[str, typer.Argument(help="A registered model, e.g. mlp, lenet5, resnet20.")],
     data: Annotated[str, typer.Option(help="A registered dataset, e.g. digits, cifar10.")],
-    epochs: Annotated[int, typer.Option(help="Passes over the training set.")] = 10,
-    batch_size: Annotated[int, typer.Option(help="Batch size per process.")] = 128,
-    lr: Annotated[float, typer.Option(help="Peak learning rate (SGD, Nesterov).")] = 0.1,
-    weight_decay: Annotated[float, typer.Option(help="L2 penalty.")] = 5e-4,
-    schedule: Annotated[str, typer.Option(help="cosine, step or constant.")] = "cosine",
-    augment: Annotated[bool, typer.Option(help="Random crop + flip (images).")] = False,
+    profile: Annotated[str, typer.Option(help="quick (CPU minutes) or full (He et al.).")] = "quick",
+    epochs: Annotated[int | None, typer.Option(help="Passes over the training set.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Batch size per process.")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate (SGD, Nesterov).")] = None,
+    weight_decay: Annotated[float | None, typer.Option(help="L2 penalty.")] = None,
+    schedule: Annotated[str | None, typer.Option(help="cosine, step or constant.")] = None,
+    augment: Annotated[bool | None, typer.Option(help="Random crop + flip (images).")] = None,
+    subset: Annotated[int | None, typer.Option(help="Train on this many images.")] = None,
     compile: Annotated[bool, typer.Option(help="torch.compile the model.")] = False,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed for init, order and augmentation.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Training folder.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the checkpoint in --out.")] = False,
 ):
-    """Train a classifier with progress bar, JSONL metrics and checkpoints (torchrun: DDP)."""
-    from lecturelab.registry import datasets, models
+    """Train a classifier with progress bar, JSONL metrics and checkpoints (torchrun: DDP).
+
+    The profile sets the recipe (see train/recipes.py); options given override it.
+    """
+    from lecturelab.data import load_dataset
+    from lecturelab.registry import models
     from lecturelab.runtime import resolve_device
     from lecturelab.train.api import train_classifier
     from lecturelab.train.checkpoint import POINTER
-    from lecturelab.train.loop import TrainConfig
+    from lecturelab.train.recipes import recipe
 
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                      schedule=schedule, augment=augment, compile=compile, seed=seed)
-    models.get(model), datasets.get(data)  # unknown names fail before any work
+    models.get(model)  # an unknown name fails before any data is loaded
+    images = len(load_dataset(data).input_shape) == 3
+    plan = recipe(profile, images=images, epochs=epochs, batch_size=batch_size, lr=lr,
+                  weight_decay=weight_decay, schedule=schedule, augment=augment,
+                  compile=compile, seed=seed, train_subset=subset)
     out = out or Path("checkpoints") / f"{model}-{data}"
     if resume and not (out / POINTER).is_file():
         raise UserError(f"nothing to resume: {out / POINTER} does not exist")
     if not resume and (out / POINTER).exists():
         raise UserError(f"{out} already holds a checkpoint; pass --resume or another --out")
-    state = train_classifier(model, data, cfg, out_dir=out, device=resolve_device(device),
-                             resume=resume)
+    state = train_classifier(model, data, plan.config, out_dir=out, device=resolve_device(device),
+                             resume=resume, train_subset=plan.train_subset)
     last = state.history[-1] if state.history else {}
     console.print(f"{model} on {data}: test acc {last.get('test_acc', float('nan')):.4f} "
                   f"after {state.epoch} epochs; checkpoint: {out / POINTER}")

@@ -63,6 +63,7 @@ def test_torchrun_trains_with_ddp_on_two_cpu_processes(tmp_path):
     torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")
     cmd = [torchrun, "--standalone", "--nproc_per_node", "2", "-m", "lecturelab.cli", "train",
            "mlp", "--data", "digits", "--epochs", "2", "--batch-size", "32", "--device", "cpu",
+           "--no-augment", "--lr", "0.05",
            "--out", str(tmp_path / "ddp")]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=240, env=env)

@@ -32,17 +32,24 @@ def build_model(name: str, data: ClassificationData, **kwargs: Any) -> nn.Module
 
 def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_dir: Path,
                      device: torch.device, resume: bool = False, progress: bool = True,
-                     model_kwargs: dict[str, Any] | None = None) -> TrainState:
-    """Train into `out_dir` (metrics.jsonl, checkpoint.json, checkpoints/); resume if asked."""
+                     model_kwargs: dict[str, Any] | None = None,
+                     train_subset: int | None = None) -> TrainState:
+    """Train into `out_dir` (metrics.jsonl, checkpoint.json, checkpoints/); resume if asked.
+
+    `train_subset` trains on that many class-balanced training examples (the test set stays
+    whole).
+    """
     model_kwargs = model_kwargs or {}
     dist = init_distributed(device)
     device = dist.device(device)
     try:
         seed_everything(cfg.seed)
         data = load_dataset(data_name)
+        if train_subset and train_subset < len(data.y_train):
+            data = data.subset(n_train=train_subset, seed=cfg.seed)
         model = build_model(model_name, data, **model_kwargs)
         meta = {"model": model_name, "model_kwargs": model_kwargs, "data": data_name,
-                "config": dataclasses.asdict(cfg)}
+                "train_subset": train_subset, "config": dataclasses.asdict(cfg)}
         callbacks = [Diagnostics(), MetricsLog(out_dir / "metrics.jsonl"),
                      Checkpointer(out_dir, meta)]
         if progress and dist.is_main:
@@ -58,7 +65,7 @@ def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_d
 def restore(trainer: Trainer, out_dir: Path, meta: dict[str, Any]) -> None:
     """Continue from the checkpoint in `out_dir`; it must be for the same model, data, config."""
     ckpt = load_checkpoint(out_dir)
-    for key in ("model", "data", "config", "model_kwargs"):
+    for key in ("model", "data", "train_subset", "config", "model_kwargs"):
         if ckpt.meta.get(key) != meta[key]:
             raise ValueError(f"cannot resume {out_dir}: its {key} is {ckpt.meta.get(key)!r}, "
                              f"this run's is {meta[key]!r}")

@@ -74,13 +74,13 @@ class MetricsLog(Callback):
 class Diagnostics(Callback):
     """Per-layer weight / gradient norms and dead-ReLU fractions into each epoch's row; NaN guard.
 
-    Gradients are checked for NaN / inf every `every` steps and whenever the loss is not finite.
+    Gradient norms are those of the epoch's last step. Parameters and gradients are checked for
+    NaN / inf every `every` steps and whenever the loss is not finite.
     """
 
     def __init__(self, every: int = 50, probe_batches: int = 4) -> None:
         self.every = every
         self.probe_batches = probe_batches
-        self.last_grad_norms: dict[str, float] = {}
 
     def after_backward(self, trainer: Trainer, loss: torch.Tensor) -> None:
         step = trainer.state.step + 1
@@ -89,7 +89,6 @@ class Diagnostics(Callback):
             if bad is not None or not math.isfinite(loss.item()):
                 where = bad or "the loss (parameters and gradients are finite)"
                 raise NonFiniteError(f"non-finite value at step {step} in {where}")
-            self.last_grad_norms = grad_norms(trainer.model)
 
     def on_epoch_end(self, trainer: Trainer, row: dict[str, float]) -> None:
         probe = [x for (x, _), _ in zip(trainer.train_loader, range(self.probe_batches),
@@ -97,7 +96,7 @@ class Diagnostics(Callback):
         stats = {
             **{f"dead_relu/{k}": v for k, v in dead_relu_fraction(trainer.model, probe).items()},
             **{f"weight_norm/{k}": v for k, v in weight_norms(trainer.model).items()},
-            **{f"grad_norm/{k}": v for k, v in self.last_grad_norms.items()},
+            **{f"grad_norm/{k}": v for k, v in grad_norms(trainer.model).items()},
         }
         row.update(stats)
 
