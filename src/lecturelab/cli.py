@@ -121,7 +121,7 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")] = Path
 def train(
     model: Annotated[str, typer.Argument(help="A registered model, e.g. mlp, lenet5, resnet20.")],
     data: Annotated[str, typer.Option(help="A registered dataset, e.g. digits, cifar10.")],
-    profile: Annotated[str, typer.Option(help="quick (CPU minutes) or full (He et al.).")] = "quick",
+    profile: Annotated[str, typer.Option(help="quick (CPU) or full (He et al.).")] = "quick",
     epochs: Annotated[int | None, typer.Option(help="Passes over the training set.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size per process.")] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate (SGD, Nesterov).")] = None,
