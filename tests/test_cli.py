@@ -48,3 +48,10 @@ def test_train_then_eval_then_refuse_to_overwrite(tmp_path):
     assert ev.returncode == 0 and "test_acc" in ev.stdout
     again = cli("train", "mlp", "--data", "digits", "--out", str(folder))
     assert again.returncode == 2 and "already holds a checkpoint" in again.stderr
+
+
+def test_bench_lists_and_names_unknown_benchmarks():
+    listed = cli("bench")
+    assert listed.returncode == 0 and "zoo_throughput" in listed.stdout
+    unknown = cli("bench", "zoo_throughpt")
+    assert unknown.returncode == 2 and "did you mean zoo_throughput" in unknown.stderr

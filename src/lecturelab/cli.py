@@ -16,7 +16,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from lecturelab.lab.core import PROFILES, ExperimentSpec, get_experiment, list_experiments
-from lecturelab.registry import UnknownNameError
+from lecturelab.registry import UnknownNameError, did_you_mean
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="The DeepMind x UCL Deep Learning lectures 1-4, run and checked.")
@@ -175,6 +175,30 @@ def eval_cmd(
 
     metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device))
     console.print(" ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="A script in benchmarks/ (no .py).")] = None,
+):
+    """Run a benchmark from the checkout's benchmarks/ folder; extra options go to it."""
+    import runpy
+
+    available = sorted(p.stem for p in BENCHMARKS.glob("*.py")) if BENCHMARKS.is_dir() else []
+    if not available:
+        raise UserError(f"no benchmarks at {BENCHMARKS} (they ship with a source checkout)")
+    if name is None:
+        console.print("benchmarks: " + ", ".join(available))
+        return
+    if name not in available:
+        hint = did_you_mean(name, available)
+        raise UserError(f"unknown benchmark {name!r}{hint} (available: {', '.join(available)})")
+    sys.argv = [f"{name}.py", *ctx.args]
+    runpy.run_path(str(BENCHMARKS / f"{name}.py"), run_name="__main__")
 
 
 def main() -> None:

@@ -15,6 +15,12 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def did_you_mean(name: str, names: list[str]) -> str:
+    """'; did you mean a, b?' for the names close to `name`, or ''."""
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
 class UnknownNameError(KeyError):
     """A name that no registry entry has; the message suggests close matches."""
 
@@ -54,8 +60,7 @@ class Registry:
 
     def get(self, name: str) -> Callable[..., Any]:
         if name not in self.entries:
-            close = difflib.get_close_matches(name, list(self.entries), n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = did_you_mean(name, list(self.entries))
             raise UnknownNameError(f"unknown {self.kind} {name!r}{hint}")
         return self.entries[name]
 
