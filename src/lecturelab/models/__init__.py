@@ -5,6 +5,7 @@ from lecturelab.models import (  # noqa: F401 - importing registers the entry po
     cifar_resnet,
     densenet,
     efficientnet,
+    evolved,
     googlenet,
     lenet,
     mlp,
