@@ -1,0 +1,1 @@
+"""Object detection (lecture 4): anchors, proposals, detectors, losses, COCO evaluation."""

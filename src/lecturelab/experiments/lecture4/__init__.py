@@ -1,0 +1,1 @@
+"""Lecture 4: advanced computer vision."""
