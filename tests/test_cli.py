@@ -6,10 +6,10 @@ import sys
 import pytest
 
 
-def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+def cli(*args: str, cwd=None, stdin: str = "") -> subprocess.CompletedProcess:
     code = "from lecturelab.cli import main; main()"
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+                          timeout=120, cwd=cwd, input=stdin)
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -23,6 +23,11 @@ def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
     (["eval", "no/such/checkpoint"], "no checkpoint at no/such/checkpoint"),
     (["report", "no/such/run"], "is not a run folder"),
     (["run", "--bogus"], "No such option: --bogus"),
+    (["train", "alphazero"], "needs --game"),
+    (["train", "alphazero", "--game", "chess"], "chess"),
+    (["train", "mlp"], "needs --data"),
+    (["play", "chess"], "chess"),
+    (["play", "tictactoe", "--checkpoint", "no/such"], "no/such"),
 ])
 def test_user_errors_are_one_line_with_exit_code_2(args, message, tmp_path):
     out = cli(*args, cwd=tmp_path)
@@ -55,3 +60,14 @@ def test_bench_lists_and_names_unknown_benchmarks():
     assert listed.returncode == 0 and "zoo_throughput" in listed.stdout
     unknown = cli("bench", "zoo_throughpt")
     assert unknown.returncode == 2 and "did you mean zoo_throughput" in unknown.stderr
+
+
+def test_train_alphazero_then_play_against_the_checkpoint(tmp_path):
+    folder = tmp_path / "az"
+    train = cli("train", "alphazero", "--game", "tictactoe", "--profile", "smoke",
+                "--out", str(folder), "--device", "cpu")
+    assert train.returncode == 0, train.stderr
+    game = cli("play", "tictactoe", "--checkpoint", str(folder), "--simulations", "8",
+               stdin="x\n1\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")
+    assert game.returncode == 0, game.stderr
+    assert "the agent plays" in game.stdout

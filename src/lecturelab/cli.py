@@ -119,8 +119,13 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")] = Path
 
 @app.command()
 def train(
-    model: Annotated[str, typer.Argument(help="A registered model, e.g. mlp, lenet5, resnet20.")],
-    data: Annotated[str, typer.Option(help="A registered dataset, e.g. digits, cifar10.")],
+    model: Annotated[str, typer.Argument(help="A registered model (mlp, resnet20, ...) or "
+                                         "alphazero.")],
+    data: Annotated[str | None, typer.Option(help="A dataset: digits, cifar10, ...")] = None,
+    game: Annotated[str | None, typer.Option(help="alphazero: tictactoe or connect4.")] = None,
+    iterations: Annotated[int | None, typer.Option(help="alphazero: self-play rounds.")] = None,
+    simulations: Annotated[int | None, typer.Option(help="alphazero: MCTS per move.")] = None,
+    workers: Annotated[int | None, typer.Option(help="alphazero: self-play processes.")] = None,
     profile: Annotated[str, typer.Option(help="quick (CPU) or full (He et al.).")] = "quick",
     epochs: Annotated[int | None, typer.Option(help="Passes over the training set.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size per process.")] = None,
@@ -135,10 +140,23 @@ def train(
     out: Annotated[Path | None, typer.Option(help="Training folder.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the checkpoint in --out.")] = False,
 ):
-    """Train a classifier with progress bar, JSONL metrics and checkpoints (torchrun: DDP).
+    """Train a classifier (progress bar, JSONL metrics, checkpoints; DDP under torchrun), or
+    an AlphaZero agent by self-play (`train alphazero --game tictactoe`).
 
     The profile sets the recipe (see train/recipes.py); options given override it.
     """
+    if model == "alphazero":
+        from lecturelab.games.commands import train_alphazero
+
+        if game is None:
+            raise UserError("train alphazero needs --game tictactoe or --game connect4")
+        path = train_alphazero(game, out=out or Path("checkpoints") / f"alphazero-{game}",
+                               profile=profile, iterations=iterations, simulations=simulations,
+                               workers=workers, seed=seed, device=device)
+        console.print(f"checkpoint: {path}")
+        return
+    if data is None:
+        raise UserError(f"train {model} needs --data (a dataset name, e.g. digits or cifar10)")
     from lecturelab.data import load_dataset
     from lecturelab.registry import models
     from lecturelab.runtime import resolve_device
@@ -175,6 +193,21 @@ def eval_cmd(
 
     metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device))
     console.print(" ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+
+
+@app.command()
+def play(
+    game: Annotated[str, typer.Argument(help="tictactoe or connect4.")],
+    checkpoint: Annotated[Path | None, typer.Option(help="An AlphaZero training folder.")] = None,
+    simulations: Annotated[int, typer.Option(help="The agent's MCTS simulations a move.")] = 200,
+    second: Annotated[bool, typer.Option(help="Let the agent move first.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the agent's search.")] = 0,
+):
+    """Play against the agent in the terminal (without a checkpoint: pure-rollout MCTS)."""
+    from lecturelab.games.commands import play as play_game
+
+    play_game(game, checkpoint=checkpoint, simulations=simulations, human_first=not second,
+              seed=seed)
 
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
