@@ -71,3 +71,15 @@ def test_train_alphazero_then_play_against_the_checkpoint(tmp_path):
                stdin="x\n1\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")
     assert game.returncode == 0, game.stderr
     assert "the agent plays" in game.stdout
+
+
+def test_train_a_detector_on_shapes_then_eval_prints_the_coco_table(tmp_path):
+    folder = tmp_path / "retina"
+    train = cli("train", "retinanet", "--data", "shapes", "--profile", "smoke", "--steps", "2",
+                "--out", str(folder), "--device", "cpu")
+    assert train.returncode == 0, train.stderr
+    ev = cli("eval", str(folder), "--device", "cpu")
+    assert ev.returncode == 0, ev.stderr
+    assert "AP50" in ev.stdout and "COCO evaluation" in ev.stdout
+    wrong = cli("train", "retinanett", "--data", "shapes")
+    assert wrong.returncode == 2 and "did you mean retinanet" in wrong.stderr

@@ -128,6 +128,7 @@ def train(
     workers: Annotated[int | None, typer.Option(help="alphazero: self-play processes.")] = None,
     profile: Annotated[str, typer.Option(help="quick (CPU) or full (He et al.).")] = "quick",
     epochs: Annotated[int | None, typer.Option(help="Passes over the training set.")] = None,
+    steps: Annotated[int | None, typer.Option(help="Detectors (--data shapes): steps.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Batch size per process.")] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate (SGD, Nesterov).")] = None,
     weight_decay: Annotated[float | None, typer.Option(help="L2 penalty.")] = None,
@@ -157,6 +158,9 @@ def train(
         return
     if data is None:
         raise UserError(f"train {model} needs --data (a dataset name, e.g. digits or cifar10)")
+    if data == "shapes":
+        train_detector(model, profile=profile, steps=steps, seed=seed, device=device, out=out)
+        return
     from lecturelab.data import load_dataset
     from lecturelab.registry import models
     from lecturelab.runtime import resolve_device
@@ -181,15 +185,43 @@ def train(
                   f"after {state.epoch} epochs; checkpoint: {out / POINTER}")
 
 
+def train_detector(model: str, *, profile: str, steps: int | None, seed: int, device: str,
+                   out: Path | None) -> None:
+    """`train retinanet|faster_rcnn|mask_rcnn --data shapes`: a detector on shapes scenes."""
+    from lecturelab.detection.commands import MODELS, train_detector_command
+
+    if model not in MODELS:
+        raise UserError(f"on shapes, train one of {', '.join(MODELS)}; got {model!r}"
+                        f"{did_you_mean(model, list(MODELS))}")
+    out = out or Path("checkpoints") / f"{model}-shapes"
+    metrics = train_detector_command(model, out=out, profile=profile, steps=steps, seed=seed,
+                                     device=device)
+    print_coco_table(metrics)
+    console.print(f"checkpoint: {out}")
+
+
+def print_coco_table(metrics: dict[str, float]) -> None:
+    table = Table("metric", "value", title="COCO evaluation (pycocotools)")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.4f}")
+    console.print(table)
+
+
 @app.command("eval")
 def eval_cmd(
     checkpoint: Annotated[Path, typer.Argument(help="A training folder or its checkpoint.json.")],
     data: Annotated[str | None, typer.Option(help="Dataset (default: the training data).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
 ):
-    """Evaluate a checkpoint: test loss and accuracy."""
+    """Evaluate a checkpoint: test loss and accuracy, or a detector's COCO table."""
     from lecturelab.runtime import resolve_device
     from lecturelab.train.api import evaluate_checkpoint
+
+    if (checkpoint / "detector.json").is_file() or checkpoint.name == "detector.json":
+        from lecturelab.detection.commands import eval_detector_command
+
+        print_coco_table(eval_detector_command(checkpoint, device=device))
+        return
 
     metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device))
     console.print(" ".join(f"{k} {v:.4f}" for k, v in metrics.items()))

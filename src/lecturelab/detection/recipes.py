@@ -1,0 +1,145 @@
+"""Small detectors for the shapes scenes, and training runs shared within a process (lecture 4).
+
+The lecture-4 experiments train detectors on procedural shapes scenes (data/shapes.py) on a
+CPU in about a minute, which the paper settings cannot do. The quick recipe: 96-pixel scenes,
+the `TinyResNet` backbone with three pyramid levels at strides 4, 8 and 16 and a 64-channel
+FPN; anchors sized to the objects (0.12-0.35 of the image side); for Faster R-CNN 300 / 100
+proposals before / after NMS, 128 anchors and 32 RoIs sampled per image, a 256-wide box head,
+RoIs of side image/2 on the stride-8 level; for RetinaNet two 3x3 convs per subnet with
+GroupNorm (as torchvision's RetinaNet v2; a departure from the paper's plain convs, it trains
+faster from scratch). `DetectorRecipe()` is that recipe; `PAPER_RECIPE` the full profile's.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from lecturelab.data import load_dataset
+from lecturelab.data.shapes import CLASSES
+from lecturelab.detection.anchors import octave_sizes
+from lecturelab.detection.backbones import TinyResNet, zoo_backbone
+from lecturelab.detection.evaluation import coco_evaluate
+from lecturelab.detection.faster_rcnn import FasterRCNN, FasterRCNNConfig
+from lecturelab.detection.retinanet import RetinaNet, RetinaNetConfig
+from lecturelab.detection.roi_heads import RoIHeadsConfig
+from lecturelab.detection.rpn import RPNConfig
+from lecturelab.detection.training import DetectorTrainConfig, Targets, predict_all, train_detector
+
+
+@dataclass(frozen=True)
+class Scenes:
+    size: int = 96  # image side in pixels
+    n_train: int = 400  # training scenes
+    n_test: int = 100  # held-out scenes
+    max_objects: int = 4  # most objects in a scene (0 to this many)
+    style: str = "plain"  # render style of data/shapes.py
+
+
+@dataclass(frozen=True)
+class DetectorRecipe:
+    backbone: str = "tiny"  # "tiny" (TinyResNet) or a zoo ResNet name, e.g. "resnet50"
+    widths: tuple[int, ...] = (32, 64, 128, 256)  # TinyResNet stage widths
+    fpn_channels: int = 64  # pyramid width, also RetinaNet's head width
+    proposals: int = 100  # proposals kept after NMS per image (3x as many before)
+    rpn_samples: int = 128  # anchors sampled per image for the RPN loss
+    roi_samples: int = 32  # RoIs sampled per image for the box-head loss
+    representation: int = 256  # width of the box head's two fc layers
+    head_convs: int = 2  # RetinaNet: 3x3 convs per subnet
+    head_norm: bool = True  # RetinaNet: GroupNorm in the subnets
+    masks: bool = False  # Faster R-CNN: add the Mask R-CNN head
+
+
+PAPER_SCENES = Scenes(size=256, n_train=20_000, n_test=1000, max_objects=8)
+PAPER_RECIPE = DetectorRecipe(backbone="resnet50", fpn_channels=256, proposals=1000,
+                              rpn_samples=256, roi_samples=512, representation=1024,
+                              head_convs=4, head_norm=False)
+# ^ the full profile: ResNet-50, paper-like proposal, sample and head sizes (Ren et al. 2015,
+#   Lin et al. 2017), on 256-pixel scenes with up to 8 objects
+
+
+def backbone(recipe: DetectorRecipe) -> nn.Module:
+    """Three maps at strides 4, 8 and 16 (stages 0-2), from TinyResNet or a zoo ResNet."""
+    if recipe.backbone == "tiny":
+        return TinyResNet(widths=recipe.widths, return_stages=(0, 1, 2))
+    return zoo_backbone(recipe.backbone, return_stages=(0, 1, 2))
+
+
+def faster_rcnn(recipe: DetectorRecipe, image_size: int, num_classes: int) -> FasterRCNN:
+    """Faster R-CNN with anchors of 1/8, 3/16 and 1/4 of the image at stride 4, x2 a level."""
+    base = image_size / 8
+    sizes = tuple(tuple(base * 2**i * k for k in (1.0, 1.5, 2.0)) for i in range(3))
+    n = recipe.proposals
+    rpn = RPNConfig(pre_nms_top_n=3 * n, post_nms_top_n=n, pre_nms_top_n_test=3 * n,
+                    post_nms_top_n_test=n, batch_size_per_image=recipe.rpn_samples)
+    roi = RoIHeadsConfig(batch_size_per_image=recipe.roi_samples, sampling_ratio=1,
+                         representation=recipe.representation,
+                         canonical_size=image_size / 2, canonical_level=3)
+    cfg = FasterRCNNConfig(anchor_sizes=sizes, fpn_channels=recipe.fpn_channels, rpn=rpn,
+                           roi=roi, masks=recipe.masks, mask_channels=recipe.fpn_channels)
+    return FasterRCNN(backbone(recipe), num_classes, cfg)
+
+
+def retinanet(recipe: DetectorRecipe, image_size: int, num_classes: int, *,
+              loss: str = "focal", gamma: float = 2.0, alpha: float | None = 0.25,
+              prior: float = 0.01, ohem_ratio: int = 3) -> RetinaNet:
+    """RetinaNet on the same three levels, octave anchors from 3/32 of the image, x2 a level."""
+    base = 3 * image_size / 32
+    cfg = RetinaNetConfig(anchor_sizes=octave_sizes((base, 2 * base, 4 * base)),
+                          fpn_channels=recipe.fpn_channels, extra_levels=0,
+                          head_convs=recipe.head_convs, head_norm=recipe.head_norm,
+                          classification_loss=loss, gamma=gamma, alpha=alpha, prior=prior,
+                          ohem_ratio=ohem_ratio)
+    return RetinaNet(backbone(recipe), num_classes, cfg)
+
+
+@functools.cache
+def scene_tensors(scenes: Scenes, seed: int) -> tuple[Tensor, Targets, Tensor, Targets]:
+    """Training and held-out images (N, 3, H, W) in [0, 1] with their targets, rendered once."""
+    data = load_dataset("shapes", n_train=scenes.n_train, n_test=scenes.n_test, seed=seed,
+                        size=scenes.size, max_objects=scenes.max_objects, style=scenes.style)
+    return (*data.train.batch(range(scenes.n_train)), *data.test.batch(range(scenes.n_test)))
+
+
+@dataclass
+class Trained:
+    """A trained detector (shared: copy before changing it) and how its training went."""
+
+    model: nn.Module
+    seconds: float  # wall-clock training time
+    steps_per_second: float
+    final_loss: float  # mean loss of the last 10% of the steps
+
+
+def fit(model: nn.Module, scenes: Scenes, train: DetectorTrainConfig, seed: int) -> Trained:
+    """Train `model` (already on its device) on the training scenes; it ends in eval mode."""
+    images, targets, _, _ = scene_tensors(scenes, seed)
+    start = time.perf_counter()
+    history = train_detector(model, images, targets, train, seed=seed)
+    seconds = time.perf_counter() - start
+    tail = history[-max(len(history) // 10, 1):]
+    return Trained(model.eval(), seconds, train.steps / seconds, sum(tail) / len(tail))
+
+
+@functools.cache
+def trained(kind: str, recipe: DetectorRecipe, scenes: Scenes, train: DetectorTrainConfig,
+            seed: int, device: torch.device, loss: str = "focal") -> Trained:
+    """A detector ("faster_rcnn" or "retinanet" with `loss`) trained on `scenes`, once per process
+    for each argument set; the model is returned in eval mode."""
+    if kind not in ("faster_rcnn", "retinanet"):
+        raise ValueError(f"kind must be faster_rcnn or retinanet, got {kind!r}")
+    torch.manual_seed(seed)
+    model = (faster_rcnn(recipe, scenes.size, len(CLASSES)) if kind == "faster_rcnn"
+             else retinanet(recipe, scenes.size, len(CLASSES), loss=loss))
+    return fit(model.to(device), scenes, train, seed)
+
+
+def evaluate(model: nn.Module, images: Tensor, targets: Targets, *,
+             device: torch.device) -> dict[str, float]:
+    """COCO box AP, AP50, ... of `model.predict` on the images (pycocotools)."""
+    predictions = predict_all(model.predict, images, device=device)
+    return coco_evaluate(predictions, targets, image_size=tuple(images.shape[-2:]))

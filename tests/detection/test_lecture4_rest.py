@@ -1,0 +1,65 @@
+import pytest
+import torch
+
+from lecturelab.experiments.lecture4.box_regression import (
+    best_match_iou,
+    box_regressor,
+    decode,
+    regression_loss,
+)
+from lecturelab.experiments.lecture4.instance_segmentation import count_components, semantic_masks
+
+
+def test_touching_same_class_blobs_count_as_one():
+    semantic = torch.zeros(6, 8, dtype=torch.int64)
+    semantic[1:3, 1:3] = 1  # two squares of class 1 sharing an edge
+    semantic[1:3, 3:5] = 1
+    semantic[4:6, 6:8] = 2  # one square of class 2, apart
+    assert count_components(semantic) == 2
+
+
+def test_components_use_4_connectivity_and_split_classes():
+    semantic = torch.zeros(4, 4, dtype=torch.int64)
+    semantic[0, 0] = semantic[1, 1] = 3  # touching only at a corner: two blobs
+    semantic[2, 2], semantic[2, 3] = 1, 2  # touching, but of different classes: two blobs
+    assert count_components(semantic) == 4
+    assert count_components(torch.zeros(3, 3, dtype=torch.int64)) == 0
+    with pytest.raises(ValueError, match=r"\(H, W\)"):
+        count_components(torch.zeros(1, 3, 3, dtype=torch.int64))
+
+
+def test_semantic_masks_paint_each_instance_with_its_label():
+    masks = torch.zeros(2, 3, 3, dtype=torch.bool)
+    masks[0, 0], masks[1, 2] = True, True
+    target = {"labels": torch.tensor([4, 2]), "masks": masks}
+    expected = torch.tensor([[4, 4, 4], [0, 0, 0], [2, 2, 2]])
+    assert torch.equal(semantic_masks([target])[0], expected)
+
+
+def test_best_match_iou_takes_the_closest_true_box():
+    boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
+    target = {"boxes": torch.tensor([[20.0, 20.0, 30.0, 30.0], [0.0, 0.0, 10.0, 20.0]])}
+    assert best_match_iou(boxes, [target]).tolist() == pytest.approx([0.5])
+
+
+def test_decode_maps_centre_size_fractions_to_xyxy_pixels():
+    output = torch.zeros(1, 5 + 4)
+    output[0, -4:] = torch.logit(torch.tensor([0.5, 0.25, 0.5, 0.25]))  # x_c, y_c, w, h
+    logits, boxes = decode(output, 64)
+    assert logits.shape == (1, 5)
+    assert boxes[0].tolist() == pytest.approx([16.0, 8.0, 48.0, 24.0], abs=1e-4)
+
+
+def test_l2_loss_over_several_objects_is_minimised_by_their_mean():
+    target = {"boxes": torch.tensor([[0.0, 0.0, 16.0, 16.0], [32.0, 32.0, 64.0, 64.0]]),
+              "labels": torch.tensor([1, 1])}
+    mean = torch.tensor([[(8 + 48) / 2, (8 + 48) / 2, (16 + 32) / 2, (16 + 32) / 2]]) / 64
+    raw = torch.logit(mean).requires_grad_()
+    output = torch.cat([torch.zeros(1, 5), raw], 1)
+    regression_loss(output, [target], 64, box_weight=1.0).backward()
+    assert raw.grad.abs().max() < 1e-6
+
+
+def test_box_regressor_output_shape():
+    out = box_regressor(4, 5, 64)(torch.rand(2, 3, 64, 64))
+    assert out.shape == (2, 5 + 4)
