@@ -14,13 +14,25 @@ from lecturelab.lab.runner import run_one
 SPECS = list_experiments()
 
 
-def test_every_lecture2_claim_has_an_experiment():
-    ids = {s.id for s in SPECS}
-    expected = {"l2.xor", "l2.universal_approximation", "l2.approximation_vs_representation",
-                "l2.linear_regions", "l2.double_descent", "l2.dead_relu", "l2.gradient_flow",
-                "l2.training_recipe", "l2.backprop", "l2.losses", "l2.shattering",
-                "l2.small_weights"}
-    assert expected <= ids
+EXPECTED = {
+    1: "alphazero_tictactoe alphazero_connect4 search_per_decision self_play_improvement "
+       "policy_tsne",
+    2: "xor universal_approximation approximation_vs_representation linear_regions "
+       "double_descent dead_relu gradient_flow training_recipe backprop losses shattering "
+       "small_weights",
+    3: "conv_variants weight_sharing translation_equivariance small_kernels batchnorm "
+       "residual_depth bottleneck_cost depthwise_separable architecture_zoo squeeze_excitation "
+       "augmentation activation_maximisation transfer_learning architecture_search "
+       "group_equivariance",
+    4: "box_regression faster_rcnn focal_loss one_vs_two_stage unet segmentation_metrics "
+       "instance_segmentation domain_randomization",
+}
+
+
+@pytest.mark.parametrize("lecture", sorted(EXPECTED))
+def test_every_claim_of_the_built_lectures_has_an_experiment(lecture):
+    ids = {s.id for s in SPECS if s.lecture == lecture}
+    assert {f"l{lecture}.{name}" for name in EXPECTED[lecture].split()} <= ids
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
