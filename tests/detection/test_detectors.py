@@ -23,6 +23,15 @@ from lecturelab.detection.training import (
 SIZE = 64
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tensors this small gain nothing from a second thread, which stalls on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def batch() -> tuple[torch.Tensor, list[dict[str, torch.Tensor]]]:
     """Two 64x64 images: one with two boxes (and masks), one without objects."""
     torch.manual_seed(0)
