@@ -23,6 +23,7 @@ def cli(*args: str, cwd=None, stdin: str = "") -> subprocess.CompletedProcess:
     (["eval", "no/such/checkpoint"], "no checkpoint at no/such/checkpoint"),
     (["report", "no/such/run"], "is not a run folder"),
     (["run", "--bogus"], "No such option: --bogus"),
+    (["run", "--threads", "-1", "l2.xor"], "threads must be 0"),
     (["train", "alphazero"], "needs --game"),
     (["train", "alphazero", "--game", "chess"], "chess"),
     (["train", "mlp"], "needs --data"),

@@ -72,12 +72,16 @@ def run(
     quick: Annotated[bool, typer.Option("--quick", help="Same as --profile quick.")] = False,
     seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    threads: Annotated[int, typer.Option(help="CPU threads per experiment (0: torch's "
+                                          "default).")] = 1,
     out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("runs"),
 ):
     """Run experiments, print a summary and write the lab book."""
     from lecturelab.lab.runner import run_experiments
     from lecturelab.runtime import resolve_device
 
+    if threads < 0:
+        raise UserError(f"threads must be 0 (torch's default) or positive, got {threads}")
     specs = select(ids or [], all_, lecture)
     profile = check_profile("quick" if quick else profile)
     dev = resolve_device(device)
@@ -91,7 +95,8 @@ def run(
 
     with status:
         run_dir, records = run_experiments(specs, profile=profile, seed=seed, device=dev,
-                                           out_root=out, on_start=on_start, on_end=on_end)
+                                           out_root=out, threads=threads, on_start=on_start,
+                                           on_end=on_end)
     print_summary(records)
     console.print(f"lab book: {(run_dir / 'report.html').resolve()}")
 

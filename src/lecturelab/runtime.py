@@ -5,6 +5,8 @@ from __future__ import annotations
 import platform
 import random
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,22 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+@contextmanager
+def cpu_threads(n: int) -> Iterator[None]:
+    """Run torch's CPU ops on `n` threads (0: leave as is), restoring the old count after.
+
+    One thread makes CPU results independent of the core count (reductions split differently
+    over threads round differently) and avoids threads contending on a busy machine.
+    """
+    old = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -89,3 +89,15 @@ def test_a_result_without_checks_has_no_verdict():
 def test_unknown_profile_is_named():
     with pytest.raises(ValueError, match="unknown profile 'fast'"):
         spec("l2.a", measure).config("fast")
+
+
+def threads_seen(cfg: Cfg, run: Run) -> Result:
+    return Result(metrics={"threads": torch.get_num_threads()}, checks=[Check("ran", True)])
+
+
+def test_experiments_run_on_the_asked_cpu_threads_and_the_count_is_restored(tmp_path):
+    before = torch.get_num_threads()
+    _, [rec] = run_experiments([spec("l2.t", threads_seen)], profile="quick", seed=0,
+                               device=torch.device("cpu"), out_root=tmp_path, threads=1)
+    assert rec["metrics"]["threads"] == 1 and rec["threads"] == 1
+    assert torch.get_num_threads() == before

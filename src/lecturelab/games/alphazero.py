@@ -16,8 +16,7 @@ stepped learning rate, and small networks and replay buffers sized for minutes o
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +27,7 @@ import torch.nn.functional as F
 from lecturelab.games.base import Game, get_game
 from lecturelab.games.network import NetworkEvaluator, PolicyValueNet
 from lecturelab.games.selfplay import Examples, ReplayBuffer, SelfPlayWorkers, self_play
-from lecturelab.runtime import seed_everything
+from lecturelab.runtime import cpu_threads, seed_everything
 
 
 @dataclass(frozen=True)
@@ -110,17 +109,6 @@ class TrainingRun:
         net = PolicyValueNet(**self.config.net_kwargs())
         net.load_state_dict(self.snapshots[round])
         return net.eval()
-
-
-@contextmanager
-def cpu_threads(n: int) -> Iterator[None]:
-    """Run torch on `n` threads: one is fastest for these small nets on a busy CPU."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def train_alphazero(cfg: AlphaZeroConfig, *, seed: int, device: torch.device | str = "cpu",

@@ -19,7 +19,7 @@ import torch
 from lecturelab.io import atomic_write, write_json
 from lecturelab.lab.core import ExperimentSpec, Result, Run
 from lecturelab.lab.report import write_report
-from lecturelab.runtime import environment, seed_everything
+from lecturelab.runtime import cpu_threads, environment, seed_everything
 
 Record = dict[str, Any]
 
@@ -38,8 +38,12 @@ def new_run_dir(root: Path) -> Path:
 
 
 def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
-            run_dir: Path) -> Record:
-    """Run one experiment and write its result.json and figures; never raises for its errors."""
+            run_dir: Path, threads: int = 1) -> Record:
+    """Run one experiment and write its result.json and figures; never raises for its errors.
+
+    On the CPU it runs on `threads` torch threads (0: torch's default), so that its numbers do
+    not depend on the machine's core count.
+    """
     out = run_dir / spec.id
     out.mkdir(parents=True, exist_ok=True)
     cfg = spec.config(profile)
@@ -47,12 +51,13 @@ def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
     record: Record = {
         "id": spec.id, "lecture": spec.lecture, "claim": spec.claim,
         "criterion": spec.criterion, "profile": profile, "seed": seed,
-        "device": str(device), "config": dataclasses.asdict(cfg),
+        "device": str(device), "threads": threads, "config": dataclasses.asdict(cfg),
     }
     seed_everything(seed)
     start = time.perf_counter()
     try:
-        result = spec.fn(cfg, run)
+        with cpu_threads(threads if device.type == "cpu" else 0):
+            result = spec.fn(cfg, run)
         if not isinstance(result, Result):
             raise TypeError(f"{spec.id} returned {type(result).__name__}, expected Result")
         record.update(result_fields(result, out))
@@ -85,7 +90,7 @@ def result_fields(result: Result, out: Path) -> Record:
 
 def run_experiments(
     specs: Sequence[ExperimentSpec], *, profile: str, seed: int, device: torch.device,
-    out_root: Path, on_start: Callable[[ExperimentSpec], None] | None = None,
+    out_root: Path, threads: int = 1, on_start: Callable[[ExperimentSpec], None] | None = None,
     on_end: Callable[[Record], None] | None = None,
 ) -> tuple[Path, list[Record]]:
     """Run `specs` in order into a new stamped folder; return it and the records."""
@@ -94,7 +99,7 @@ def run_experiments(
     for spec in specs:
         if on_start:
             on_start(spec)
-        record = run_one(spec, profile, seed, device, run_dir)
+        record = run_one(spec, profile, seed, device, run_dir, threads)
         records.append(record)
         if on_end:
             on_end(record)

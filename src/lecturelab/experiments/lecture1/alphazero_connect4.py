@@ -18,12 +18,13 @@ from matplotlib.figure import Figure
 from lecturelab.data.cache import cached_arrays
 from lecturelab.experiments.lecture1.trained_agents import training_run
 from lecturelab.games.agent import Agent
-from lecturelab.games.alphazero import AlphaZeroConfig, cpu_threads, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, training_config
 from lecturelab.games.arena import RandomPlayer
 from lecturelab.games.connect4 import Connect4
 from lecturelab.games.connect4_solver import Connect4Solver, NodeLimitExceeded
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.runtime import cpu_threads
 
 CENTRE = 3
 

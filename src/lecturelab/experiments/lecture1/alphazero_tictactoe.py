@@ -14,10 +14,11 @@ from matplotlib.figure import Figure
 
 from lecturelab.experiments.lecture1.trained_agents import training_run
 from lecturelab.games.agent import Agent
-from lecturelab.games.alphazero import AlphaZeroConfig, cpu_threads, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, training_config
 from lecturelab.games.arena import play_games
 from lecturelab.games.tictactoe import PerfectPlayer, TicTacToe, suboptimal_positions
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.runtime import cpu_threads
 
 
 @dataclass(frozen=True)

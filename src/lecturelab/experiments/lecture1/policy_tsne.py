@@ -17,11 +17,12 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 
 from lecturelab.experiments.lecture1.trained_agents import training_run
-from lecturelab.games.alphazero import AlphaZeroConfig, cpu_threads, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, training_config
 from lecturelab.games.arena import RandomPlayer
 from lecturelab.games.network import NetworkEvaluator
 from lecturelab.games.tictactoe import TicTacToe
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.runtime import cpu_threads
 
 STAGES = ("early", "middle", "late")
 
