@@ -3,9 +3,11 @@ training call that evaluates once at the end, and a CIFAR-10 CNN trained once pe
 
 The small CNN is the lecture's "simplified computational graph with convolutions, non-linearity,
 pooling and fully connected layers": stages of [3x3 conv -> BN -> ReLU] with a 2x2 max pool
-after each, global average pooling and one linear layer (the VGG pattern of Simonyan & Zisserman
-2015 at CIFAR size). Training goes through `lecturelab.train.Trainer`; the test split is held
-back while it runs (the Trainer evaluates every epoch) and scored once afterwards.
+after each, then global average pooling (or the flattened last map) into one linear layer (the
+VGG pattern of Simonyan & Zisserman 2015 at CIFAR size). Training goes through
+`lecturelab.train.loop.Trainer`; the test split is held back while it runs (the Trainer
+evaluates every epoch, which would dominate these short runs) and scored once afterwards, and a
+callback records the loss of every step.
 """
 
 from __future__ import annotations
