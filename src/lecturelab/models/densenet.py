@@ -18,6 +18,7 @@ from torch import nn
 
 from lecturelab.nn.conv import check_images
 from lecturelab.nn.dense import DenseBlock, Transition
+from lecturelab.nn.heads import new_classifier
 from lecturelab.registry import register_model
 
 
@@ -74,8 +75,7 @@ class DenseNet(nn.Module):
 
     def reset_classifier(self, num_classes: int) -> None:
         self.num_classes = num_classes
-        self.classifier = nn.Linear(self.num_features, num_classes).to(
-            self.classifier.weight.device)
+        self.classifier = new_classifier(self.classifier, num_classes)
 
 
 @register_model

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from lecturelab.nn.conv import ConvBNAct, check_images, depthwise_conv
+from lecturelab.nn.heads import new_classifier
 from lecturelab.registry import register_model
 
 
@@ -182,7 +183,7 @@ class EvolvedNet(nn.Module):
 
     def reset_classifier(self, num_classes: int) -> None:
         self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes).to(self.fc.weight.device)
+        self.fc = new_classifier(self.fc, num_classes)
 
 
 @register_model

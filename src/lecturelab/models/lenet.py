@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from lecturelab.nn.conv import check_images
+from lecturelab.nn.heads import new_classifier
 from lecturelab.registry import register_model
 
 IMAGE_SIZES = (28, 32)
@@ -59,7 +60,7 @@ class LeNet5(nn.Module):
     def reset_classifier(self, num_classes: int) -> None:
         self.num_classes = num_classes
         last = self.classifier[-1]
-        self.classifier[-1] = nn.Linear(last.in_features, num_classes).to(last.weight.device)
+        self.classifier[-1] = new_classifier(last, num_classes)
 
 
 @register_model

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from lecturelab.nn.conv import ConvBNAct, check_images
+from lecturelab.nn.heads import new_classifier
 from lecturelab.nn.mbconv import InvertedResidual
 from lecturelab.registry import register_model
 
@@ -98,8 +99,7 @@ class InvertedResidualNet(nn.Module):
 
     def reset_classifier(self, num_classes: int) -> None:
         self.num_classes = num_classes
-        self.classifier = nn.Linear(self.num_features, num_classes).to(
-            self.classifier.weight.device)
+        self.classifier = new_classifier(self.classifier, num_classes)
 
 
 @register_model

@@ -27,6 +27,7 @@ from lecturelab.nn.blocks import (
     Shortcut,
 )
 from lecturelab.nn.conv import check_images
+from lecturelab.nn.heads import new_classifier
 from lecturelab.registry import register_model
 
 
@@ -94,7 +95,7 @@ class ResNet(nn.Module):
 
     def reset_classifier(self, num_classes: int) -> None:
         self.num_classes = num_classes
-        self.fc = nn.Linear(self.num_features, num_classes).to(self.fc.weight.device)
+        self.fc = new_classifier(self.fc, num_classes)
 
 
 @register_model
