@@ -19,6 +19,7 @@ from torch import nn
 
 from lecturelab.nn.conv import ConvBNAct, check_images
 from lecturelab.nn.heads import new_classifier
+from lecturelab.nn.init import he_fan_out_init
 from lecturelab.nn.mbconv import InvertedResidual
 from lecturelab.registry import register_model
 
@@ -72,21 +73,7 @@ class InvertedResidualNet(nn.Module):
         self.head = ConvBNAct(channels, head_channels, 1, activation=activation, norm=norm)
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(head_channels, num_classes)
-        self._init_weights()
-
-    def _init_weights(self) -> None:
-        """He init (fan_out) for convs, BN as identity, N(0, 0.01) classifier (torchvision)."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
+        he_fan_out_init(self)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The head conv's map, (B, head_channels, H/32, W/32)."""

@@ -17,6 +17,7 @@ from torch import nn
 
 from lecturelab.nn.conv import check_images, same_conv
 from lecturelab.nn.heads import new_classifier
+from lecturelab.nn.init import he_fan_out_init
 from lecturelab.registry import register_model
 
 POOL = "M"
@@ -63,20 +64,7 @@ class VGG(nn.Module):
             nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(dropout),
             nn.Linear(4096, num_classes),
         )
-        self._init_weights()
-
-    def _init_weights(self) -> None:
-        """He init (fan_out) for convs, N(0, 0.01) for FC layers, zero biases (torchvision)."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.01)
-                nn.init.zeros_(m.bias)
+        he_fan_out_init(self)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The last conv block's map, (B, 512, H/32, W/32)."""
