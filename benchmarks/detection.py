@@ -39,7 +39,6 @@ from torchvision.ops.feature_pyramid_network import ExtraFPNBlock
 
 from lecturelab.data.shapes import CLASSES
 from lecturelab.detection import recipes
-from lecturelab.detection.anchors import octave_sizes
 from lecturelab.detection.evaluation import coco_evaluate
 from lecturelab.detection.training import (
     DetectorTrainConfig,
@@ -114,16 +113,17 @@ def torchvision_faster_rcnn(recipe: recipes.DetectorRecipe, size: int) -> nn.Mod
     return Torchvision(model)
 
 
-def torchvision_retinanet(size: int) -> nn.Module:
-    base = 3 * size / 32
-    sizes = octave_sizes((base, 2 * base, 4 * base))
-    anchors = AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * len(sizes))
+def torchvision_retinanet(recipe: recipes.DetectorRecipe, size: int) -> nn.Module:
+    ours = recipes.retinanet(recipe, size, len(CLASSES)).cfg  # its anchors and matching
+    sizes = ours.anchor_sizes
+    anchors = AnchorGenerator(sizes, (ours.aspect_ratios,) * len(sizes))
     backbone = torchvision_backbone()
     classes = len(CLASSES) + 1  # torchvision one-hot encodes label k in column k: 0 stays unused
     head = RetinaNetHead(FPN_CHANNELS, anchors.num_anchors_per_location()[0], classes,
                          norm_layer=lambda c: nn.GroupNorm(32, c))
     model = RetinaNet(backbone, num_classes=classes, min_size=size, max_size=size,
-                      anchor_generator=anchors, head=head, detections_per_img=100)
+                      anchor_generator=anchors, head=head, detections_per_img=100,
+                      fg_iou_thresh=ours.fg_iou, bg_iou_thresh=ours.bg_iou)
     return Torchvision(model)
 
 
@@ -137,7 +137,7 @@ def build(name: str, size: int) -> nn.Module:
         return recipes.retinanet(recipe, size, len(CLASSES))
     if name == "torchvision faster_rcnn":
         return torchvision_faster_rcnn(recipe, size)
-    return torchvision_retinanet(size)
+    return torchvision_retinanet(recipe, size)
 
 
 def train_and_score(name: str, args: argparse.Namespace, data: tuple, device: torch.device

@@ -49,9 +49,9 @@ def tiny_backbone() -> TinyResNet:
     return TinyResNet(widths=(8, 16, 32), return_stages=(0, 1), stem_width=8)
 
 
-def faster_rcnn(masks: bool = False) -> FasterRCNN:
+def faster_rcnn(masks: bool = False, mask_pool: int = 14) -> FasterRCNN:
     cfg = FasterRCNNConfig(anchor_sizes=((12.0,), (24.0,)),
-                           fpn_channels=16, masks=masks, mask_channels=8,
+                           fpn_channels=16, masks=masks, mask_channels=8, mask_pool=mask_pool,
                            rpn=RPNConfig(pre_nms_top_n=50, post_nms_top_n=20,
                                          pre_nms_top_n_test=50, post_nms_top_n_test=20),
                            roi=RoIHeadsConfig(batch_size_per_image=16, representation=32,
@@ -96,6 +96,17 @@ def test_faster_rcnn_loss_and_predict_with_an_empty_image(masks):
     check_predictions(model.predict(images), 2, masks)
     proposals = model.propose(images)
     assert len(proposals) == 2 and all(p.shape[1] == 4 and len(p) <= 20 for p in proposals)
+
+
+def test_mask_head_resolution_follows_mask_pool():
+    model = faster_rcnn(masks=True, mask_pool=7)
+    images, targets = batch()
+    check_training_step(model, images, targets,
+                        ["rpn_objectness", "rpn_box", "roi_classification", "roi_box", "mask"])
+    pooled = torch.zeros(3, 16, 7, 7)
+    assert model.mask_head(pooled).shape == (3, 5, 14, 14)
+    model.eval()
+    check_predictions(model.predict(images), 2, True)
 
 
 def test_faster_rcnn_on_images_without_objects_only():

@@ -7,7 +7,13 @@ from lecturelab.experiments.lecture4.box_regression import (
     decode,
     regression_loss,
 )
-from lecturelab.experiments.lecture4.instance_segmentation import count_components, semantic_masks
+from lecturelab.experiments.lecture4.instance_segmentation import (
+    best_threshold,
+    count_accuracy,
+    count_components,
+    count_instances,
+    semantic_masks,
+)
 
 
 def test_touching_same_class_blobs_count_as_one():
@@ -63,3 +69,20 @@ def test_l2_loss_over_several_objects_is_minimised_by_their_mean():
 def test_box_regressor_output_shape():
     out = box_regressor(4, 5, 64)(torch.rand(2, 3, 64, 64))
     assert out.shape == (2, 5 + 4)
+
+
+def test_counting_threshold_is_the_one_that_counts_best():
+    scores = [torch.tensor([0.9, 0.6, 0.3]), torch.tensor([0.8, 0.4]), torch.tensor([0.2])]
+    apart = torch.tensor([[0.0, 0, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50]])
+    detections = [{"scores": s, "boxes": apart[:len(s)]} for s in scores]
+    truth = torch.tensor([2, 1, 0])
+    assert count_accuracy(detections, truth, 0.5) == 1.0
+    assert count_accuracy(detections, truth, 0.1) == 0.0
+    assert best_threshold(detections, truth, (0.1, 0.25, 0.5, 0.7, 0.95)) == 0.5
+
+
+def test_one_object_under_two_labels_counts_once():
+    same = {"scores": torch.tensor([0.9, 0.8, 0.7]),
+            "boxes": torch.tensor([[0.0, 0, 10, 10], [0.5, 0, 10, 10], [20, 20, 30, 30]])}
+    assert count_instances(same, 0.5) == 2
+    assert count_instances(same, 0.75) == 1

@@ -22,6 +22,8 @@ from torch import Tensor, nn
 from lecturelab.data.shapes import CLASSES
 from lecturelab.detection.evaluation import coco_evaluate
 from lecturelab.detection.recipes import (
+    PAPER_RECIPE,
+    PAPER_SCENES,
     DetectorRecipe,
     Scenes,
     faster_rcnn,
@@ -39,10 +41,8 @@ PROFILES: dict[str, tuple[Scenes, DetectorRecipe, DetectorTrainConfig]] = {
               DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, representation=32,
                              head_convs=1),
               DetectorTrainConfig(steps=3, batch_size=4, warmup_steps=1)),
-    "quick": (Scenes(), DetectorRecipe(), DetectorTrainConfig(steps=600, lr=1e-3)),
-    "full": (Scenes(size=256, n_train=20_000, n_test=1000, max_objects=8),
-             DetectorRecipe(backbone="resnet50", fpn_channels=256, proposals=1000,
-                            rpn_samples=256, roi_samples=512, representation=1024),
+    "quick": (Scenes(), DetectorRecipe(), DetectorTrainConfig(steps=1200)),
+    "full": (PAPER_SCENES, PAPER_RECIPE,
              DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
                                  warmup_steps=500)),
 }

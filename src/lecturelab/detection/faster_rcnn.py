@@ -36,6 +36,7 @@ class FasterRCNNConfig:
     roi: RoIHeadsConfig = RoIHeadsConfig()  # stage two
     masks: bool = False  # add the Mask R-CNN head (14x14 RoIs -> 28x28 masks)
     mask_channels: int = 256  # width of the mask head's convs
+    mask_pool: int = 14  # side of the RoIs the mask head sees; its masks are twice that
     mask_threshold: float = 0.5  # probability at which a predicted mask pixel is on
 
 
@@ -85,8 +86,9 @@ class FasterRCNN(nn.Module):
         for b, m, t in zip(sample.boxes, sample.matched, targets, strict=True):
             fg = m >= 0
             boxes.append(b[fg])
-            goals.append(mask_targets(t["masks"], m[fg], b[fg]))
-        logits = self.mask_head(self.roi_heads.pool(features, boxes, 14))  # (R_fg, K, 28, 28)
+            goals.append(mask_targets(t["masks"], m[fg], b[fg], 2 * self.cfg.mask_pool))
+        pooled = self.roi_heads.pool(features, boxes, self.cfg.mask_pool)
+        logits = self.mask_head(pooled)  # (R_fg, K, 2 mask_pool, 2 mask_pool)
         return mask_loss(logits, sample.labels[sample.labels > 0], torch.cat(goals))
 
     @torch.no_grad()
@@ -103,7 +105,8 @@ class FasterRCNN(nn.Module):
         proposals = self.rpn.propose(self.rpn(features), size, training=False)
         detections = self.roi_heads.predict(features, proposals, size)
         if self.mask_head is not None:
-            pooled = self.roi_heads.pool(features, [d["boxes"] for d in detections], 14)
+            pooled = self.roi_heads.pool(features, [d["boxes"] for d in detections],
+                                         self.cfg.mask_pool)
             predicted_masks(self.mask_head, pooled, detections, size,
                             threshold=self.cfg.mask_threshold)
         return detections

@@ -19,7 +19,7 @@ from torchvision.ops import roi_align
 
 
 class MaskHead(nn.Module):
-    """(R, C, 14, 14) pooled RoIs -> (R, K, 28, 28) mask logits."""
+    """(R, C, S, S) pooled RoIs (S = 14 in the paper) -> (R, K, 2S, 2S) mask logits."""
 
     def __init__(self, in_channels: int, num_classes: int, *, channels: int = 256,
                  convs: int = 4) -> None:
@@ -78,7 +78,7 @@ def paste_masks(probabilities: Tensor, boxes: Tensor, image_size: tuple[int, int
 def predicted_masks(head: MaskHead, pooled: Tensor, detections: Sequence[dict[str, Tensor]],
                     image_size: tuple[int, int], *, threshold: float = 0.5) -> None:
     """Add "masks" (N, H, W) bool to each image's detections, from the pooled RoIs of its boxes."""
-    probabilities = torch.sigmoid(head(pooled))  # (R, K, 28, 28)
+    probabilities = torch.sigmoid(head(pooled))  # (R, K, 2S, 2S)
     labels = torch.cat([d["labels"] for d in detections])
     chosen = probabilities[torch.arange(len(labels), device=labels.device), labels - 1]
     for d, p in zip(detections, chosen.split([len(d["labels"]) for d in detections]),

@@ -107,6 +107,7 @@ def reference_retinanet(recipe: DetectorRecipe, image_size: int,
                          num_classes + 1, norm_layer=norm)
     model = RetinaNet(PyramidBackbone(backbone(recipe), recipe.fpn_channels), num_classes + 1,
                       anchor_generator=anchors, head=head, detections_per_img=100,
+                      fg_iou_thresh=ours.fg_iou, bg_iou_thresh=ours.bg_iou,
                       **_common(image_size))
     return TorchvisionDetector(model, num_classes)
 

@@ -2,7 +2,7 @@
 
 Ren et al. 2015, "Faster R-CNN" (Sec. 3; recall of the top proposals at IoU 0.5 as in their
 Fig. 4 / Table 2 analysis), with an FPN (Lin et al. 2017) on the shapes scenes. Quick profile:
-the small recipe of `lecturelab.detection.recipes` (96-pixel scenes, TinyResNet); full profile:
+the small recipe of `lecturelab.detection.recipes` (64-pixel scenes, TinyResNet); full profile:
 a zoo ResNet-50, 256-pixel scenes and paper-like proposal and RoI counts.
 """
 
@@ -33,7 +33,7 @@ from lecturelab.lab import Check, Result, Run, experiment
 class FasterRCNNExperimentConfig:
     scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
     recipe: DetectorRecipe = DetectorRecipe()  # detector size and sampling settings
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=600, lr=1e-3)  # optimiser schedule
+    train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)  # optimiser schedule
     top_k: int = 100  # proposals per image counted in the recall
     recall_iou: float = 0.5  # IoU at which a proposal recalls an object
     compare_torchvision: bool = False  # also train torchvision's Faster R-CNN (the full clause)

@@ -40,7 +40,7 @@ FIG4_GAMMAS = (0.0, 0.5, 1.0, 2.0)
 class FocalLossConfig:
     scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
     recipe: DetectorRecipe = DetectorRecipe()  # RetinaNet size (shared by the three losses)
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=400, lr=1e-3)  # the same for all
+    train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)  # the same for all
     easy_fraction: float = 0.9  # share of negatives counted as the easiest (Fig. 4)
     compare_torchvision: bool = False  # also train torchvision's RetinaNet (the full clause)
 

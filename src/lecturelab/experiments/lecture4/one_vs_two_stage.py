@@ -2,7 +2,7 @@
 
 Ren et al. 2015 (Faster R-CNN, two stages) against Lin et al. 2017 (RetinaNet, one stage, focal
 loss), built on the same backbone and FPN, trained on the same scenes with the same schedule
-(the focal model is l4.focal_loss's when both run in the same process), then timed
+(both are l4.box_regression's and l4.faster_rcnn's when they run in the same process), then timed
 on the same device one image at a time, as frames per second are. The two detectors are timed
 in alternation and each keeps its best round, so that a load change on the machine hits both.
 """
@@ -32,7 +32,7 @@ DETECTORS = ("faster_rcnn", "retinanet")
 class OneVsTwoStageConfig:
     scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
     recipe: DetectorRecipe = DetectorRecipe()  # shared backbone / FPN and both heads
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=400, lr=1e-3)
+    train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)
     # ^ the same schedule for both (and l4.focal_loss's, so its focal model is shared)
     timed_images: int = 50  # held-out images timed, one per forward pass
     rounds: int = 3  # alternating timing rounds; each detector keeps its best

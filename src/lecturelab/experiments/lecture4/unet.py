@@ -36,7 +36,7 @@ class UNetConfig:
     n_test: int = 256  # held-out scenes
     depth: int = 3  # poolings of the U
     width: int = 8  # channels at full resolution, doubled at each pooling
-    steps: int = 1200  # AdamW steps per net
+    steps: int = 800  # AdamW steps per net
     batch_size: int = 16  # scenes per step
     lr: float = 0.03  # peak learning rate of the one-cycle schedule
 

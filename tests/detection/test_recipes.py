@@ -1,0 +1,49 @@
+import pytest
+import torch
+
+from lecturelab.detection.recipes import DetectorRecipe, Scenes, retinanet, scene_tensors, trained
+from lecturelab.detection.reference import reference_retinanet
+from lecturelab.detection.training import DetectorTrainConfig
+
+
+def counts(targets):
+    return [len(t["labels"]) for t in targets]
+
+
+def test_training_scenes_are_denser_than_the_held_out_ones():
+    scenes = Scenes(size=32, n_train=40, n_test=40, max_objects=2, train_objects=(3, 4))
+    images, targets, test_images, test_targets = scene_tensors(scenes, 0)
+    assert images.shape == (40, 3, 32, 32) and test_images.shape == (40, 3, 32, 32)
+    assert set(counts(targets)) <= {3, 4} and len(set(counts(targets))) == 2
+    assert set(counts(test_targets)) <= {0, 1, 2} and 0 in counts(test_targets)
+
+
+def test_without_train_objects_both_splits_share_one_distribution():
+    scenes = Scenes(size=32, n_train=40, n_test=40, max_objects=2, train_objects=None)
+    _, targets, _, test_targets = scene_tensors(scenes, 0)
+    assert set(counts(targets)) == set(counts(test_targets)) == {0, 1, 2}
+
+
+@pytest.mark.parametrize(("ratios", "iou"), [((1.0,), (0.4, 0.3)), ((0.5, 1.0, 2.0), (0.5, 0.4))])
+def test_retinanet_takes_the_recipe_anchors_and_matching(ratios, iou):
+    recipe = DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, aspect_ratios=ratios,
+                            match_iou=iou)
+    model = retinanet(recipe, 64, 5)
+    assert model.anchor_generator.num_anchors_per_location == 3 * len(ratios)
+    assert (model.cfg.fg_iou, model.cfg.bg_iou) == iou
+
+
+def test_a_trained_detector_is_shared_however_its_arguments_are_passed():
+    scenes = Scenes(size=64, n_train=4, n_test=1)
+    recipe = DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, head_convs=1)
+    train = DetectorTrainConfig(steps=1, batch_size=2, warmup_steps=1)
+    cpu = torch.device("cpu")
+    first = trained("retinanet", recipe, scenes, train, 0, cpu)
+    assert trained("retinanet", recipe, scenes, train, 0, cpu, loss="focal") is first
+    assert trained("retinanet", recipe, scenes, train, 0, cpu, "bce") is not first
+
+
+def test_torchvision_reference_matches_with_the_recipe_thresholds():
+    recipe = DetectorRecipe(widths=(8, 16, 32), fpn_channels=32, match_iou=(0.4, 0.3))
+    matcher = reference_retinanet(recipe, 64, 5).model.proposal_matcher
+    assert (matcher.high_threshold, matcher.low_threshold) == (0.4, 0.3)
