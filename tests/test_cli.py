@@ -84,3 +84,10 @@ def test_train_a_detector_on_shapes_then_eval_prints_the_coco_table(tmp_path):
     assert "AP50" in ev.stdout and "COCO evaluation" in ev.stdout
     wrong = cli("train", "retinanett", "--data", "shapes")
     assert wrong.returncode == 2 and "did you mean retinanet" in wrong.stderr
+
+
+def test_python_dash_m_runs_the_same_cli():
+    done = subprocess.run([sys.executable, "-m", "lecturelab", "run", "l2.xr"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: unknown experiment 'l2.xr'")
