@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -9,6 +10,7 @@ from lecturelab.experiments.lecture4.box_regression import (
 )
 from lecturelab.experiments.lecture4.instance_segmentation import (
     best_threshold,
+    components,
     count_accuracy,
     count_components,
     count_instances,
@@ -86,3 +88,13 @@ def test_one_object_under_two_labels_counts_once():
             "boxes": torch.tensor([[0.0, 0, 10, 10], [0.5, 0, 10, 10], [20, 20, 30, 30]])}
     assert count_instances(same, 0.5) == 2
     assert count_instances(same, 0.75) == 1
+
+
+def test_components_are_numbered_across_classes():
+    semantic = torch.zeros(6, 6, dtype=torch.int64)
+    semantic[0:2, 0:2] = 1
+    semantic[0:2, 2:4] = 2  # touches the class-1 blob
+    semantic[4:6, 4:6] = 1
+    numbered, n = components(semantic)
+    assert n == 3 and sorted(np.unique(numbered).tolist()) == [0, 1, 2, 3]
+    assert len(np.unique(numbered[0:2, 0:4])) == 2

@@ -58,20 +58,37 @@ SMOKE = InstanceSegmentationConfig(
     train=DetectorTrainConfig(steps=3, batch_size=4, warmup_steps=1), calibration=8)
 
 
-def count_components(semantic: Tensor) -> int:
-    """Objects counted as connected blobs (4-connectivity) of each class of an (H, W) semantic
-    mask (0 background); blobs of different classes are told apart even when they touch."""
+def components(semantic: Tensor) -> tuple[np.ndarray, int]:
+    """The connected blobs (4-connectivity) of each class of an (H, W) semantic mask (0
+    background), numbered 1..n across classes in an (H, W) map, and n; blobs of different
+    classes are told apart even when they touch."""
     if semantic.ndim != 2:
         raise ValueError(f"semantic must be (H, W), got {tuple(semantic.shape)}")
     labels = semantic.cpu().numpy()
-    return sum(ndimage.label(labels == c)[1] for c in np.unique(labels) if c != 0)
+    numbered, n = np.zeros(labels.shape, dtype=np.int64), 0
+    for c in np.unique(labels[labels != 0]):
+        blobs, k = ndimage.label(labels == c)
+        numbered[blobs > 0] = blobs[blobs > 0] + n
+        n += k
+    return numbered, n
 
 
-def count_instances(detection: dict[str, Tensor], threshold: float, nms_iou: float = 0.5) -> int:
-    """Objects an image's detections stand for: those scoring >= threshold, after NMS across
-    classes (one object found under two class labels is one instance)."""
-    keep = detection["scores"] >= threshold
-    return len(nms(detection["boxes"][keep], detection["scores"][keep], nms_iou))
+def count_components(semantic: Tensor) -> int:
+    """Objects counted as the connected blobs of each class (`components`)."""
+    return components(semantic)[1]
+
+
+def instance_indices(detection: dict[str, Tensor], threshold: float,
+                     nms_iou: float = 0.5) -> Tensor:
+    """Indices of the detections that stand for objects: those scoring >= threshold, after NMS
+    across classes (one object found under two class labels is one instance)."""
+    above = torch.nonzero(detection["scores"] >= threshold).flatten()
+    return above[nms(detection["boxes"][above], detection["scores"][above], nms_iou)]
+
+
+def count_instances(detection: dict[str, Tensor], threshold: float) -> int:
+    """How many objects an image's detections stand for (`instance_indices`)."""
+    return len(instance_indices(detection, threshold))
 
 
 def count_accuracy(detections: list[dict[str, Tensor]], truth: Tensor, threshold: float) -> float:
@@ -148,8 +165,8 @@ def figure(images: Tensor, targets: list[dict[str, Tensor]], detections: list[di
     fig = Figure(figsize=(9, 3 * len(images)))
     axes = fig.subplots(len(images), 3, squeeze=False)
     for row, image, target, det in zip(axes, images, targets, detections, strict=True):
-        blobs, n = ndimage.label(semantic_masks([target])[0].numpy() > 0)
-        keep = det["masks"][det["scores"] >= threshold]  # (N, H, W)
+        blobs, n = components(semantic_masks([target])[0])
+        keep = det["masks"][instance_indices(det, threshold)]  # (N, H, W)
         ids = torch.arange(len(keep) + 1)[:, None, None]
         background = torch.ones(1, *image.shape[-2:], dtype=torch.bool)
         instances = (ids * torch.cat([background, keep.bool()])).amax(0)  # (H, W)
