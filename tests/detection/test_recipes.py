@@ -47,3 +47,11 @@ def test_torchvision_reference_matches_with_the_recipe_thresholds():
     recipe = DetectorRecipe(widths=(8, 16, 32), fpn_channels=32, match_iou=(0.4, 0.3))
     matcher = reference_retinanet(recipe, 64, 5).model.proposal_matcher
     assert (matcher.high_threshold, matcher.low_threshold) == (0.4, 0.3)
+
+
+def test_full_profiles_keep_the_papers_anchors_matching_and_masks():
+    from lecturelab.experiments.lecture4 import domain_randomization, instance_segmentation
+    assert domain_randomization.FULL.recipe.aspect_ratios == (0.5, 1.0, 2.0)
+    assert domain_randomization.FULL.recipe.match_iou == (0.5, 0.4)
+    assert instance_segmentation.FULL.recipe.mask_pool == 14
+    assert instance_segmentation.FULL.recipe.masks

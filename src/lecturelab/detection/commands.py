@@ -24,6 +24,7 @@ from lecturelab.detection.evaluation import coco_evaluate
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
     faster_rcnn,
@@ -41,7 +42,7 @@ PROFILES: dict[str, tuple[Scenes, DetectorRecipe, DetectorTrainConfig]] = {
               DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, representation=32,
                              head_convs=1),
               DetectorTrainConfig(steps=3, batch_size=4, warmup_steps=1)),
-    "quick": (Scenes(), DetectorRecipe(), DetectorTrainConfig(steps=1200)),
+    "quick": (Scenes(), DetectorRecipe(), QUICK_TRAIN),
     "full": (PAPER_SCENES, PAPER_RECIPE,
              DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
                                  warmup_steps=500)),

@@ -73,6 +73,9 @@ PAPER_RECIPE = DetectorRecipe(backbone="resnet50", fpn_channels=256, proposals=1
                               match_iou=(0.5, 0.4), mask_pool=14)
 # ^ the full profile: ResNet-50, paper-like proposal, sample and head sizes (Ren et al. 2015,
 #   Lin et al. 2017), on 256-pixel scenes with up to 8 objects
+QUICK_TRAIN = DetectorTrainConfig(steps=1200)
+# ^ the quick schedule of every shared detector: one value, so that the lecture-4 experiments of
+#   one run ask `trained` for the same detector
 
 
 def backbone(recipe: DetectorRecipe) -> nn.Module:

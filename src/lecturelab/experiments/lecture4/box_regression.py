@@ -27,7 +27,13 @@ from torchvision.ops import box_convert, box_iou
 from lecturelab.data import load_dataset
 from lecturelab.data.shapes import CLASSES
 from lecturelab.detection.evaluation import coco_evaluate
-from lecturelab.detection.recipes import DetectorRecipe, Scenes, scene_tensors, trained
+from lecturelab.detection.recipes import (
+    QUICK_TRAIN,
+    DetectorRecipe,
+    Scenes,
+    scene_tensors,
+    trained,
+)
 from lecturelab.detection.training import DetectorTrainConfig, Targets, predict_all
 from lecturelab.lab import Check, Result, Run, experiment
 
@@ -44,7 +50,7 @@ class BoxRegressionConfig:
     box_weight: float = 100.0  # weight of the L2 box loss (coordinates / image side) against
     # ^ the class cross-entropy: 100 = the L2 in units of a tenth of the image side
     recipe: DetectorRecipe = DetectorRecipe()  # the anchor-based detector's size
-    detector_train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)  # RetinaNet schedule
+    detector_train: DetectorTrainConfig = QUICK_TRAIN  # RetinaNet schedule
 
 
 FULL = BoxRegressionConfig(scenes=Scenes(size=128, n_train=20_000, n_test=1000,

@@ -20,7 +20,16 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from lecturelab.detection.recipes import DetectorRecipe, Scenes, evaluate, scene_tensors, trained
+from lecturelab.detection.recipes import (
+    PAPER_RECIPE,
+    PAPER_SCENES,
+    QUICK_TRAIN,
+    DetectorRecipe,
+    Scenes,
+    evaluate,
+    scene_tensors,
+    trained,
+)
 from lecturelab.detection.training import DetectorTrainConfig, predict_all
 from lecturelab.lab import Check, Result, Run, experiment
 
@@ -31,13 +40,12 @@ STYLES = ("plain", "randomised")
 class DomainRandomizationConfig:
     scenes: Scenes = Scenes()  # training and held-out scenes; style set per model
     recipe: DetectorRecipe = DetectorRecipe()  # RetinaNet size, the same for both
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)  # the same for both
+    train: DetectorTrainConfig = QUICK_TRAIN  # the same for both
     margin: float = 0.15  # AP by which randomised training must win on the target style
 
 
 FULL = DomainRandomizationConfig(
-    scenes=Scenes(size=256, n_train=20_000, n_test=1000, max_objects=8, train_objects=None),
-    recipe=DetectorRecipe(backbone="resnet50", fpn_channels=256, head_convs=4, head_norm=False),
+    scenes=PAPER_SCENES, recipe=PAPER_RECIPE,
     train=DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
                               warmup_steps=500))
 SMOKE = DomainRandomizationConfig(

@@ -18,6 +18,7 @@ from lecturelab.data.shapes import CLASSES
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
     evaluate,
@@ -33,7 +34,7 @@ from lecturelab.lab import Check, Result, Run, experiment
 class FasterRCNNExperimentConfig:
     scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
     recipe: DetectorRecipe = DetectorRecipe()  # detector size and sampling settings
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)  # optimiser schedule
+    train: DetectorTrainConfig = QUICK_TRAIN  # optimiser schedule
     top_k: int = 100  # proposals per image counted in the recall
     recall_iou: float = 0.5  # IoU at which a proposal recalls an object
     compare_torchvision: bool = False  # also train torchvision's Faster R-CNN (the full clause)

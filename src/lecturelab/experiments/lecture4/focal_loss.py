@@ -21,6 +21,7 @@ from lecturelab.detection.focal_loss import easiest_share, sigmoid_focal_loss
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
     evaluate,
@@ -40,7 +41,7 @@ FIG4_GAMMAS = (0.0, 0.5, 1.0, 2.0)
 class FocalLossConfig:
     scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
     recipe: DetectorRecipe = DetectorRecipe()  # RetinaNet size (shared by the three losses)
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)  # the same for all
+    train: DetectorTrainConfig = QUICK_TRAIN  # the same for all
     easy_fraction: float = 0.9  # share of negatives counted as the easiest (Fig. 4)
     compare_torchvision: bool = False  # also train torchvision's RetinaNet (the full clause)
 

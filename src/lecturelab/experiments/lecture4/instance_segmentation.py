@@ -15,7 +15,7 @@ touching=True (each object after the first touches an earlier one of its class).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ from torchvision.ops import nms
 from lecturelab.data import load_dataset
 from lecturelab.data.shapes import CLASSES
 from lecturelab.detection.evaluation import coco_evaluate
-from lecturelab.detection.recipes import DetectorRecipe, faster_rcnn
+from lecturelab.detection.recipes import PAPER_RECIPE, DetectorRecipe, faster_rcnn
 from lecturelab.detection.training import DetectorTrainConfig, predict_all, train_detector
 from lecturelab.lab import Check, Result, Run, experiment
 
@@ -48,8 +48,7 @@ class InstanceSegmentationConfig:
 
 FULL = InstanceSegmentationConfig(
     size=256, n_train=20_000, n_test=1000, max_objects=8,
-    recipe=DetectorRecipe(backbone="resnet50", fpn_channels=256, proposals=1000,
-                          rpn_samples=256, roi_samples=512, representation=1024, masks=True),
+    recipe=replace(PAPER_RECIPE, masks=True),
     train=DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.02,
                               warmup_steps=500))
 SMOKE = InstanceSegmentationConfig(

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
     evaluate,
@@ -32,7 +33,7 @@ DETECTORS = ("faster_rcnn", "retinanet")
 class OneVsTwoStageConfig:
     scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
     recipe: DetectorRecipe = DetectorRecipe()  # shared backbone / FPN and both heads
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=1200)
+    train: DetectorTrainConfig = QUICK_TRAIN
     # ^ the same schedule for both (and l4.focal_loss's, so its focal model is shared)
     timed_images: int = 50  # held-out images timed, one per forward pass
     rounds: int = 3  # alternating timing rounds; each detector keeps its best
