@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import platform
 import random
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 import lecturelab
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ONCE_CACHES: list[dict[tuple, Any]] = []
 
 
 def seed_everything(seed: int) -> None:
@@ -71,3 +77,35 @@ def environment() -> dict[str, str | None]:
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "git_commit": git_commit(),
     }
+
+
+def computed_once(fn: F) -> F:
+    """Memoise `fn` for the process by its arguments as bound to its signature, defaults filled
+    in, so `f(x)`, `f(x=x)` and `f(x, loss="focal")` (the default) share one result.
+
+    The one way the lab trains a model once and shares it between the experiments of a run
+    (shared detectors, AlphaZero runs, lecture-3 classifiers). Arguments must be hashable:
+    frozen config dataclasses, numbers, strings, devices. A shared result must not be changed
+    by its users: copy it first.
+    """
+    signature = inspect.signature(fn)
+    cache: dict[tuple, Any] = {}
+    _ONCE_CACHES.append(cache)
+
+    @functools.wraps(fn)
+    def once(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        key = tuple(bound.arguments.items())
+        if key not in cache:
+            cache[key] = fn(*args, **kwargs)
+        return cache[key]
+
+    once.cache_clear = cache.clear  # type: ignore[attr-defined]
+    return once  # type: ignore[return-value]
+
+
+def forget_computed() -> None:
+    """Drop every `computed_once` result of this process (tests, and runs that need memory)."""
+    for cache in _ONCE_CACHES:
+        cache.clear()

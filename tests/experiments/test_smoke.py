@@ -40,8 +40,9 @@ def test_smoke_profile_runs_and_writes_a_result(spec, tmp_path):
     record = run_one(spec, "smoke", 0, torch.device("cpu"), tmp_path)
     assert record["verdict"] in ("reproduced", "not reproduced"), record.get("traceback")
     saved = json.loads((tmp_path / spec.id / "result.json").read_text())
-    assert saved["checks"] and all({"name", "passed", "measured"} == set(c)
-                                   for c in saved["checks"])
+    keys = {"name", "value", "comparison", "threshold", "tolerance", "detail", "passed",
+            "measured"}
+    assert saved["checks"] and all(keys == set(c) for c in saved["checks"])
     assert saved["criterion"] and saved["claim"]
     for name in saved["figures"]:
         assert (tmp_path / spec.id / name).stat().st_size > 0

@@ -21,13 +21,13 @@ def measure(cfg: Cfg, run: Run) -> Result:
     fig = Figure()
     fig.subplots().plot(draws)
     return Result(metrics={"draws": draws, "mean": sum(draws) / cfg.n},
-                  checks=[Check("mean below 2", sum(draws) / cfg.n < 2, "ok")],
+                  checks=[Check.below("mean", sum(draws) / cfg.n, 2)],
                   figures={"draws": fig}, headline=("mean",))
 
 
 def failing(cfg: Cfg, run: Run) -> Result:
-    return Result(metrics={"x": 1.0}, checks=[Check("x above 2", False, "x = 1"),
-                                             Check("x positive", True, "x = 1")])
+    x = torch.ones(()).item()
+    return Result(metrics={"x": x}, checks=[Check.above("x", x, 2), Check.above("x", x, 0)])
 
 
 def crashing(cfg: Cfg, run: Run) -> Result:
@@ -49,7 +49,10 @@ def test_result_json_is_complete(tmp_path):
     saved = json.loads((run_dir / "l2.a" / "result.json").read_text())
     assert saved["verdict"] == "reproduced"
     assert saved["config"] == {"n": 3} and saved["seed"] == 0 and saved["profile"] == "quick"
-    assert saved["checks"] == [{"name": "mean below 2", "passed": True, "measured": "ok"}]
+    [check] = saved["checks"]
+    assert check["name"] == "mean" and check["comparison"] == "below"
+    assert check["threshold"] == 2 and check["passed"] is True
+    assert check["value"] == pytest.approx(saved["metrics"]["mean"])
     assert saved["figures"] == ["draws.png"] and (run_dir / "l2.a" / "draws.png").exists()
     assert saved["log"] == "drew 3\n"
     assert {"torch", "python", "git_commit"} <= set(saved["environment"])
@@ -73,7 +76,7 @@ def test_same_seed_gives_identical_metrics(tmp_path):
 def test_lab_book_has_every_result_and_latest_points_to_the_run(tmp_path):
     run_dir, _ = run_all(tmp_path, spec("l2.fail", failing), spec("l2.ok", measure))
     html = (run_dir / "report.html").read_text()
-    for text in ("l2.fail", "l2.ok", "not reproduced", "criterion of l2.ok", "x above 2",
+    for text in ("l2.fail", "l2.ok", "not reproduced", "criterion of l2.ok", "above 2",
                  "data:image/png;base64,", "1 reproduced, 1 not reproduced, 0 error"):
         assert text in html
     assert (tmp_path / "latest").resolve() == run_dir.resolve()
@@ -92,7 +95,7 @@ def test_unknown_profile_is_named():
 
 
 def threads_seen(cfg: Cfg, run: Run) -> Result:
-    return Result(metrics={"threads": torch.get_num_threads()}, checks=[Check("ran", True)])
+    return Result(metrics={"threads": torch.get_num_threads()}, checks=[Check.at_least("threads", torch.get_num_threads(), 1)])
 
 
 def test_experiments_run_on_the_asked_cpu_threads_and_the_count_is_restored(tmp_path):

@@ -14,36 +14,30 @@ from typing import Any
 
 import torch
 
+from lecturelab.lab.checks import Check
 from lecturelab.registry import Registry
 
 PROFILES = ("quick", "full", "smoke")
 
 
-@dataclass(frozen=True)
-class Check:
-    """One criterion of a claim: its wording, whether it held, and the measured value(s)."""
-
-    name: str
-    passed: bool
-    measured: str = ""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "passed", bool(self.passed))  # numpy / torch bools -> bool
-
-
 @dataclass
 class Result:
-    """What an experiment measured. `headline` names the metrics shown in summary tables."""
+    """What an experiment measured. `headline` names the metrics shown in summary tables;
+    `notes` are facts the reader needs that cannot fail (a config value, a count fixed by
+    construction), so they are not checks."""
 
     metrics: dict[str, Any]
     checks: list[Check]
     figures: dict[str, Any] = field(default_factory=dict)  # name -> matplotlib Figure
     headline: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
         if not self.checks:
             raise ValueError("a Result needs at least one Check to have a verdict")
+        if not all(isinstance(c, Check) for c in self.checks):
+            raise TypeError("Result.checks must hold Check objects")
         return "reproduced" if all(c.passed for c in self.checks) else "not reproduced"
 
 

@@ -67,12 +67,22 @@ def figure_tags(run_dir: Path, record: dict[str, Any]) -> str:
     return "".join(tags)
 
 
+def check_row(c: dict[str, Any]) -> str:
+    """One check as measured value against its threshold (checks as data, lab/checks.py)."""
+    verdict = "pass" if c.get("passed") is True else "fail"
+    threshold = c.get("threshold")
+    criterion = (f"in [{fmt(threshold[0])}, {fmt(threshold[1])}]"
+                 if c.get("comparison") == "between" and isinstance(threshold, list)
+                 else f"{c.get('comparison', '')} {fmt(threshold)}")
+    if c.get("tolerance"):
+        criterion += f" +- {fmt(c['tolerance'])}"
+    return (f'<tr><td>{escape(str(c.get("name", "")))}</td>'
+            f'<td>{escape(fmt(c.get("value")))}</td><td>{escape(criterion)}</td>'
+            f'<td class="{verdict}">{verdict}</td><td>{escape(str(c.get("detail", "")))}</td></tr>')
+
+
 def section(run_dir: Path, r: dict[str, Any]) -> str:
-    checks = "".join(
-        f'<tr><td>{escape(c["name"])}</td><td class="{"pass" if c["passed"] else "fail"}">'
-        f'{"pass" if c["passed"] else "fail"}</td><td>{escape(c["measured"])}</td></tr>'
-        for c in r.get("checks", [])
-    )
+    checks = "".join(check_row(c) for c in r.get("checks", []))
     metrics = "".join(f"<tr><td>{escape(k)}</td><td>{escape(fmt(v))}</td></tr>"
                       for k, v in r.get("metrics", {}).items())
     parts = [
@@ -83,7 +93,10 @@ def section(run_dir: Path, r: dict[str, Any]) -> str:
         f'{r["seconds"]:.1f} s</p>',
     ]
     if checks:
-        parts.append(f"<table><tr><th>check</th><th></th><th>measured</th></tr>{checks}</table>")
+        parts.append("<table><tr><th>check</th><th>measured</th><th>criterion</th><th></th>"
+                     f"<th>detail</th></tr>{checks}</table>")
+    if r.get("notes"):
+        parts.append("<ul>" + "".join(f"<li>{escape(str(n))}</li>" for n in r["notes"]) + "</ul>")
     if metrics:
         parts.append(f"<details><summary>metrics</summary><table>{metrics}</table></details>")
     parts.append(figure_tags(run_dir, r))

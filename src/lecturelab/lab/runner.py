@@ -83,7 +83,8 @@ def result_fields(result: Result, out: Path) -> Record:
         "verdict": result.verdict,
         "metrics": result.metrics,
         "headline": headline,
-        "checks": [dataclasses.asdict(c) for c in result.checks],
+        "checks": [c.as_record() for c in result.checks],
+        "notes": list(result.notes),
         "figures": names,
     }
 
