@@ -51,7 +51,7 @@ def test_checks_compare_a_measured_value(path):
         where = f"{path.name}:{call.lineno}"
         f = call.func
         if not (isinstance(f, ast.Attribute) and f.attr in CONSTRUCTORS):
-            problems.append(f"{where}: build checks with Check.{{{', '.join(sorted(CONSTRUCTORS))}}}")
+            problems.append(f"{where}: build checks with Check.{sorted(CONSTRUCTORS)}")
             continue
         value = value_argument(call)
         if value is None or isinstance(value, ast.Constant) or not any(

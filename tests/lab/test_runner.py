@@ -95,7 +95,8 @@ def test_unknown_profile_is_named():
 
 
 def threads_seen(cfg: Cfg, run: Run) -> Result:
-    return Result(metrics={"threads": torch.get_num_threads()}, checks=[Check.at_least("threads", torch.get_num_threads(), 1)])
+    threads = torch.get_num_threads()
+    return Result(metrics={"threads": threads}, checks=[Check.at_least("threads", threads, 1)])
 
 
 def test_experiments_run_on_the_asked_cpu_threads_and_the_count_is_restored(tmp_path):
