@@ -78,15 +78,15 @@ def alphazero_connect4(cfg: Connect4Config, run: Run) -> Result:
         opening = Agent(game, trained.net, num_simulations=best, device=run.device,
                         seed=run.seed).best_move(game.initial_states(1)[0])
     random_mover = float(keeps[rows, RandomPlayer(game, rng=rng).choose(states)].mean())
-    checks = [Check(f"agent keeps the value more often than pure-rollout MCTS at {s} simulations",
-                    kept["agent"][s] > kept["rollout"][s],
-                    f"agent {kept['agent'][s]:.3f} vs rollout {kept['rollout'][s]:.3f} "
-                    f"on {len(states)} positions") for s in cfg.simulations]
+    checks = [Check.above(f"fraction of positions where the agent at {s} simulations keeps the "
+                          "value, against pure-rollout MCTS's", kept["agent"][s],
+                          kept["rollout"][s], detail=f"{len(states)} positions")
+              for s in cfg.simulations]
     if cfg.keep_target is not None:
-        checks += [Check(f"agent keeps the value on at least {cfg.keep_target:.0%}",
-                         kept["agent"][best] >= cfg.keep_target, f"{kept['agent'][best]:.3f}"),
-                   Check("agent opens in the centre column (Allis 1988)", opening == CENTRE,
-                         f"opens in column {opening + 1} of 7")]
+        checks += [Check.at_least("fraction of positions where the agent keeps the value",
+                                  kept["agent"][best], cfg.keep_target),
+                   Check.equal("the agent's opening column (Allis 1988: the centre, 4)",
+                               opening + 1, CENTRE + 1)]
     return Result(
         metrics={"agent_keeps": kept["agent"], "rollout_keeps": kept["rollout"],
                  "random_move_keeps": random_mover, "opening_column": opening + 1,

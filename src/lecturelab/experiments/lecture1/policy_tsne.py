@@ -72,9 +72,9 @@ def policy_tsne(cfg: TsneConfig, run: Run) -> Result:
         metrics={"silhouette_tsne": float(in_map), "silhouette_outputs": float(in_outputs),
                  "checkpoints": len(x), "seeds": cfg.seeds,
                  "embedding": embedding.round(3).tolist(), "stage": stage.tolist()},
-        checks=[Check(f"silhouette of stage labels in the t-SNE map >= {cfg.min_silhouette}",
-                      in_map >= cfg.min_silhouette,
-                      f"{in_map:.3f} ({len(x)} checkpoints, {cfg.seeds} seeds)")],
+        checks=[Check.at_least("silhouette of stage labels in the t-SNE map", in_map,
+                               cfg.min_silhouette,
+                               detail=f"{len(x)} checkpoints, {cfg.seeds} seeds")],
         figures={"tsne": tsne_figure(embedding, stage, np.array(seed_of))},
         headline=("silhouette_tsne", "silhouette_outputs"),
     )

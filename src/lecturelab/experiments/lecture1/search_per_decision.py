@@ -73,12 +73,13 @@ def search_per_decision(cfg: SearchConfig, run: Run) -> Result:
                  "rollout_sims_for_even_score": even["rollout"],
                  "score_stderr": [float(np.sqrt(s * (1 - s) / games)) for s in scores],
                  "training_seconds": trained.seconds},
-        checks=[Check(f"agent's score rises monotonically over {list(cfg.simulations)} "
-                      f"simulations vs pure-rollout MCTS({cfg.opponent_simulations})", rising,
-                      "scores " + ", ".join(f"{s}: {a:.2f}"
-                                            for s, a in zip(cfg.simulations, agent, strict=True))),
-                Check("simulations for equal score reported for both searchers", True,
-                      f"score 0.5: agent {fmt(even['agent'])}, rollout {fmt(even['rollout'])}")],
+        checks=[Check.holds(f"agent's score rises monotonically over {list(cfg.simulations)} "
+                            f"simulations vs pure-rollout MCTS({cfg.opponent_simulations})",
+                            rising, detail="scores " + ", ".join(
+                                f"{s}: {a:.2f}" for s, a in zip(cfg.simulations, agent,
+                                                               strict=True)))],
+        notes=[f"simulations for an even score (0.5): agent {fmt(even['agent'])}, "
+               f"rollout {fmt(even['rollout'])}"],
         figures={"strength_vs_search": strength_figure(cfg, agent, rollout, games)},
         headline=("agent_score", "rollout_score", "agent_sims_for_even_score"),
     )

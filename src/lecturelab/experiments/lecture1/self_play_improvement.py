@@ -66,12 +66,11 @@ def self_play_improvement(cfg: ImprovementConfig, run: Run) -> Result:
         metrics={"rounds": list(cfg.rounds), "elo": elo.tolist(), "elo_stderr": stderr.tolist(),
                  "gain_last_over_first": float(elo[-1] - elo[0]), "points": points.tolist(),
                  "games_per_pair": 2 * cfg.openings},
-        checks=[Check("Elo non-decreasing within noise (no drop beyond 2 standard errors)",
-                      not drops, "; ".join(drops) or "steps " + ", ".join(f"{d:+.0f}"
-                                                                          for d in steps)),
-                Check(f"last checkpoint at least {cfg.min_gain:.0f} Elo above the first",
-                      elo[-1] - elo[0] >= cfg.min_gain,
-                      f"{elo[-1] - elo[0]:+.0f} Elo (se {stderr[-1]:.0f})")],
+        checks=[Check.holds("Elo non-decreasing within noise (no drop beyond 2 standard errors)",
+                            not drops, detail="; ".join(drops) or "steps " + ", ".join(
+                                f"{d:+.0f}" for d in steps)),
+                Check.at_least("Elo of the last checkpoint above the first", elo[-1] - elo[0],
+                               cfg.min_gain, detail=f"se {stderr[-1]:.0f}")],
         figures={"elo": elo_figure(cfg.rounds, elo, stderr)},
         headline=("gain_last_over_first", "elo"),
     )

@@ -93,25 +93,27 @@ def focal_loss(cfg: FocalLossConfig, run: Run) -> Result:
                "easiest_share_ratio_gamma0_over_gamma2": ratio,
                "negative_anchors": len(negatives[0.0]), "train_seconds": seconds,
                "train_steps_per_s": {k: cfg.train.steps / s for k, s in seconds.items()}}
-    checks = [Check("focal (gamma=2) beats plain BCE over all anchors by >= 0.02 AP",
-                    margin_bce >= 0.02,
-                    f"AP focal {ap['focal']['AP']:.3f} vs BCE {ap['bce']['AP']:.3f} "
-                    f"({margin_bce:+.3f})"),
-              Check("focal beats 1:3 online hard negative mining", margin_ohem > 0,
-                    f"AP focal {ap['focal']['AP']:.3f} vs OHEM {ap['ohem']['AP']:.3f} "
-                    f"({margin_ohem:+.3f})"),
-              Check(f"easiest {pct}% of negatives: share under gamma=0 >= 10x under gamma=2",
-                    ratio >= 10,
-                    f"share {shares[0.0]:.4f} (gamma=0) vs {shares[2.0]:.6f} (gamma=2), "
-                    f"ratio {ratio:.1f}")]
+    checks = [Check.at_least("AP of focal (gamma=2) minus AP of plain BCE over all anchors",
+                             margin_bce, 0.02,
+                             detail=f"AP focal {ap['focal']['AP']:.3f} vs BCE "
+                                    f"{ap['bce']['AP']:.3f}"),
+              Check.above("AP of focal minus AP of 1:3 online hard negative mining",
+                          margin_ohem, 0.0,
+                          detail=f"AP focal {ap['focal']['AP']:.3f} vs OHEM "
+                                 f"{ap['ohem']['AP']:.3f}"),
+              Check.at_least(f"easiest {pct}% of negatives: share of the negative loss under "
+                             "gamma=0 over that under gamma=2", ratio, 10.0,
+                             detail=f"share {shares[0.0]:.4f} (gamma=0) vs {shares[2.0]:.6f} "
+                                    "(gamma=2)")]
     if cfg.compare_torchvision:
         reference = trained_reference("retinanet", cfg.recipe, cfg.scenes, cfg.train, run.seed,
                                       run.device)
         ap_tv = evaluate(reference.model, images, targets, device=run.device)["AP"]
         metrics |= {"AP_torchvision": ap_tv, "train_seconds_torchvision": reference.seconds}
-        checks.append(Check("full: our RetinaNet's AP within 0.03 of torchvision's or better",
-                            ap["focal"]["AP"] >= ap_tv - 0.03,
-                            f"AP {ap['focal']['AP']:.3f} vs torchvision {ap_tv:.3f}"))
+        checks.append(Check.at_least("full: our RetinaNet's AP minus torchvision's",
+                                     ap["focal"]["AP"] - ap_tv, -0.03,
+                                     detail=f"AP {ap['focal']['AP']:.3f} vs torchvision "
+                                            f"{ap_tv:.3f}"))
     return Result(
         metrics=metrics,
         checks=checks,

@@ -145,13 +145,14 @@ def instance_segmentation(cfg: InstanceSegmentationConfig, run: Run) -> Result:
                  "mean_components": blobs.float().mean().item(),
                  "mean_detections": found.float().mean().item(),
                  "score_threshold": threshold},
-        checks=[Check("connected components of the (true) semantic mask miscount >= 30% of "
-                      "images", wrong_blobs >= 0.3, f"wrong on {wrong_blobs:.1%} of {cfg.n_test}"),
-                Check("Mask R-CNN counts right on >= 80% of images", right_detector >= 0.8,
-                      f"right on {right_detector:.1%} (score >= {threshold}, chosen on "
-                      f"{cfg.calibration} training scenes)"),
-                Check("Mask R-CNN mask AP50 >= 0.6", segm["AP50"] >= 0.6,
-                      f"mask AP50 {segm['AP50']:.3f} (AP {segm['AP']:.3f})")],
+        checks=[Check.at_least("share of images where the connected components of the (true) "
+                               "semantic mask miscount", wrong_blobs, 0.3,
+                               detail=f"{len(truth)} images"),
+                Check.at_least("share of images where Mask R-CNN counts right", right_detector,
+                               0.8, detail=f"score >= {threshold}, chosen on "
+                                           f"{len(seen)} training scenes"),
+                Check.at_least("Mask R-CNN mask AP50", segm["AP50"], 0.6,
+                               detail=f"mask AP {segm['AP']:.3f}")],
         figures={"masks": figure(test_images[:4], test_targets[:4], detections[:4], threshold)},
         headline=("components_wrong", "detector_right", "mask_AP50"),
     )

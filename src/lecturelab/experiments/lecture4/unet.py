@@ -124,14 +124,13 @@ def unet(cfg: UNetConfig, run: Run) -> Result:
                                                 "no skips": predictions["no_skips"][:6]})
     return Result(
         metrics=metrics,
-        checks=[Check("U-Net mIoU >= 0.8", metrics["unet_miou"] >= 0.8,
-                      f"mIoU {metrics['unet_miou']:.3f}"),
-                Check("without skips, mIoU at least 0.05 lower", d_miou >= 0.05,
-                      f"{metrics['unet_miou']:.3f} vs {metrics['no_skips_miou']:.3f} "
-                      f"(gap {d_miou:.3f})"),
-                Check("without skips, boundary F1 at least 0.1 lower", d_bf1 >= 0.1,
-                      f"{metrics['unet_boundary_f1']:.3f} vs "
-                      f"{metrics['no_skips_boundary_f1']:.3f} (gap {d_bf1:.3f})")],
+        checks=[Check.at_least("U-Net mIoU", metrics["unet_miou"], 0.8),
+                Check.at_least("mIoU of U-Net minus mIoU without skips", d_miou, 0.05,
+                               detail=f"{metrics['unet_miou']:.3f} vs "
+                                      f"{metrics['no_skips_miou']:.3f}"),
+                Check.at_least("boundary F1 of U-Net minus boundary F1 without skips", d_bf1,
+                               0.1, detail=f"{metrics['unet_boundary_f1']:.3f} vs "
+                                           f"{metrics['no_skips_boundary_f1']:.3f}")],
         figures={"masks": fig},
         headline=("unet_miou", "no_skips_miou", "unet_boundary_f1", "no_skips_boundary_f1"),
     )
