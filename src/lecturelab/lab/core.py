@@ -66,6 +66,7 @@ class ExperimentSpec:
     criterion: str
     fn: Callable[[Any, Run], Result]
     configs: dict[str, Any]
+    shares: tuple[str, ...] = ()  # keys of models trained once and shared with other experiments
 
     def config(self, profile: str) -> Any:
         if profile not in self.configs:
@@ -77,11 +78,14 @@ experiments = Registry("experiment")
 
 
 def experiment(
-    id: str, *, lecture: int, claim: str, criterion: str, quick: Any, full: Any, smoke: Any
+    id: str, *, lecture: int, claim: str, criterion: str, quick: Any, full: Any, smoke: Any,
+    shares: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Any, Run], Result]], Callable[[Any, Run], Result]]:
     """Register `fn(cfg, run) -> Result` as the experiment for one claim of CLAIMS.md.
 
     `quick`, `full` and `smoke` are instances of the experiment's frozen config dataclass.
+    `shares` names the models it trains once per process and shares with other experiments
+    (e.g. "detectors"): the parallel runner keeps experiments with a common key in one worker.
     """
     for name, cfg in (("quick", quick), ("full", full), ("smoke", smoke)):
         if not (dataclasses.is_dataclass(cfg) and cfg.__dataclass_params__.frozen):
@@ -89,7 +93,7 @@ def experiment(
 
     def add(fn: Callable[[Any, Run], Result]) -> Callable[[Any, Run], Result]:
         spec = ExperimentSpec(id, lecture, claim, criterion, fn,
-                              {"quick": quick, "full": full, "smoke": smoke})
+                              {"quick": quick, "full": full, "smoke": smoke}, tuple(shares))
         experiments.register(lambda: spec, name=id)
         return fn
 

@@ -18,6 +18,7 @@ import torch
 
 from lecturelab.io import atomic_write, write_json
 from lecturelab.lab.core import ExperimentSpec, Result, Run
+from lecturelab.lab.parallel import recorded_seconds, run_parallel
 from lecturelab.lab.report import write_report
 from lecturelab.runtime import cpu_threads, environment, seed_everything
 
@@ -92,18 +93,25 @@ def result_fields(result: Result, out: Path) -> Record:
 def run_experiments(
     specs: Sequence[ExperimentSpec], *, profile: str, seed: int, device: torch.device,
     out_root: Path, threads: int = 1, on_start: Callable[[ExperimentSpec], None] | None = None,
-    on_end: Callable[[Record], None] | None = None,
+    on_end: Callable[[Record], None] | None = None, jobs: int = 1,
 ) -> tuple[Path, list[Record]]:
-    """Run `specs` in order into a new stamped folder; return it and the records."""
+    """Run `specs` into a new stamped folder, in order or on `jobs` worker processes (the same
+    numbers either way: lab/parallel.py); return the folder and the records in `specs` order."""
+    seconds = recorded_seconds(out_root)  # read before this run's folder exists
     run_dir = new_run_dir(out_root)
-    records = []
-    for spec in specs:
-        if on_start:
-            on_start(spec)
-        record = run_one(spec, profile, seed, device, run_dir, threads)
-        records.append(record)
-        if on_end:
-            on_end(record)
+    if jobs > 1 and len(specs) > 1:
+        records = run_parallel(specs, jobs=jobs, profile=profile, seed=seed, device=device,
+                               run_dir=run_dir, threads=threads, seconds=seconds,
+                               on_start=on_start, on_end=on_end)
+    else:
+        records = []
+        for spec in specs:
+            if on_start:
+                on_start(spec)
+            record = run_one(spec, profile, seed, device, run_dir, threads)
+            records.append(record)
+            if on_end:
+                on_end(record)
     write_report(run_dir)
     point_latest(out_root, run_dir)
     return run_dir, records
