@@ -12,17 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from lecturelab.foundations.autodiff import (
-    Tensor,
-    affine,
-    jacobian,
-    reduce_max,
-    relu,
-    softmax_cross_entropy,
-)
+from lecturelab.foundations.autodiff import Tensor, affine, jacobian, reduce_max
+from lecturelab.foundations.graph_ops import Engine, Torch
 from lecturelab.lab import Check, Result, Run, experiment
 
 
@@ -33,17 +26,6 @@ class BackpropConfig:
     max_width: int = 6  # units per layer (and batch size), drawn from 2..max_width
     eps: float = 1e-5  # central-difference step, ~ cbrt(float64 eps): truncation vs round-off
     max_trials: int = 100  # random matrices for the max-routing and Jacobian checks
-
-
-class Engine:
-    affine, relu = staticmethod(affine), staticmethod(relu)
-    max, cross_entropy = staticmethod(reduce_max), staticmethod(softmax_cross_entropy)
-
-
-class Torch:
-    affine, relu = staticmethod(F.linear), staticmethod(torch.relu)
-    max = staticmethod(lambda h, axis: h.max(dim=axis).values)
-    cross_entropy = staticmethod(lambda z, y: F.cross_entropy(z, torch.as_tensor(y)))
 
 
 @dataclass(frozen=True)

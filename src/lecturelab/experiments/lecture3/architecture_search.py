@@ -28,10 +28,11 @@ import torch
 from matplotlib.figure import Figure
 
 from lecturelab.data import ClassificationData
-from lecturelab.experiments.lecture3.common import cifar10, downsample, fit
+from lecturelab.experiments.lecture3.common import cifar10, downsample
 from lecturelab.lab import Check, Result, Run, experiment
 from lecturelab.models.evolved import EvolvedNet, Genotype, mutate, random_genotype
 from lecturelab.train.loop import TrainConfig
+from lecturelab.train.quick_fit import fit
 
 Scored = tuple[Any, float]  # (candidate, score)
 

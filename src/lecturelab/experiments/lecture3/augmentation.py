@@ -20,9 +20,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from lecturelab.experiments.lecture3.common import SmallCNN, accuracy, cifar10, fit
+from lecturelab.experiments.lecture3.common import cifar10
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.train.loop import TrainConfig
+from lecturelab.train.quick_fit import accuracy, fit
 
 
 @dataclass(frozen=True)

@@ -24,16 +24,11 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from lecturelab.data import ClassificationData
-from lecturelab.experiments.lecture3.common import (
-    SmallCNN,
-    accuracy,
-    cifar10,
-    downsample,
-    fit,
-    normalised,
-)
+from lecturelab.experiments.lecture3.common import cifar10, downsample
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.train.loop import TrainConfig
+from lecturelab.train.quick_fit import accuracy, fit, normalised
 
 
 @dataclass(frozen=True)

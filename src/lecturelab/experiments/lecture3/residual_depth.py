@@ -20,10 +20,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from lecturelab.experiments.lecture3.common import accuracy, cifar10, downsample, fit
+from lecturelab.experiments.lecture3.common import cifar10, downsample
 from lecturelab.lab import Check, Result, Run, experiment
 from lecturelab.models.cifar_resnet import cifar_resnet
 from lecturelab.train.loop import TrainConfig
+from lecturelab.train.quick_fit import accuracy, fit
 
 TABLE6_TEST_ERROR = {20: 0.0875, 56: 0.0697}  # He et al. 2016a, Table 6, ResNet-20 and -56
 

@@ -23,9 +23,11 @@ import torch
 from matplotlib.figure import Figure
 
 from lecturelab.data import ClassificationData
-from lecturelab.experiments.lecture3.common import SmallCNN, cifar10, downsample, fit
+from lecturelab.experiments.lecture3.common import cifar10, downsample
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.train.loop import TrainConfig
+from lecturelab.train.quick_fit import fit
 
 SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)  # CIFAR-10 class indices of the two tasks
 

@@ -29,9 +29,9 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from lecturelab.data import ClassificationData, DeviceLoader, load_dataset
-from lecturelab.experiments.lecture3.common import SmallCNN
 from lecturelab.lab import Check, Result, Run, experiment
 from lecturelab.models.mlp import MLP
+from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.train.loop import TrainConfig, Trainer, evaluate
 
 DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))  # (down, right) unit shifts: the 4 axis ways
