@@ -1,7 +1,6 @@
-"""Helpers of the lecture-3 training experiments: the small CNN, data helpers, activation
-maximisation, regularised evolution and random search, batch-norm probes, the residual checks."""
+"""Helpers of the lecture-3 training experiments: data helpers, activation maximisation,
+regularised evolution and random search, batch-norm probes, the residual checks."""
 
-import math
 import random
 
 import pytest
@@ -16,16 +15,10 @@ from lecturelab.experiments.lecture3.architecture_search import (
     regularized_evolution,
 )
 from lecturelab.experiments.lecture3.batchnorm import companion_effect, train_mode_accuracy
-from lecturelab.experiments.lecture3.common import (
-    SmallCNN,
-    downsample,
-    fit,
-    normalised,
-    without_test,
-)
+from lecturelab.experiments.lecture3.common import downsample
 from lecturelab.experiments.lecture3.residual_depth import quick_checks
+from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.nn.visualise import activation_maximisation, class_model, class_score
-from lecturelab.train.loop import TrainConfig
 
 
 def tiny_images(n_train: int = 40, n_test: int = 20, size: int = 8, seed: int = 0):
@@ -37,26 +30,7 @@ def tiny_images(n_train: int = 40, n_test: int = 20, size: int = 8, seed: int = 
                               mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
 
 
-# --- SmallCNN and data helpers ---------------------------------------------------------------
-
-def test_small_cnn_heads_and_batchnorm_switch():
-    x = torch.randn(3, 3, 32, 32)
-    assert SmallCNN()(x).shape == (3, 10)
-    flat = SmallCNN(widths=(4, 8, 16), pools=2, head="flatten", num_classes=5)
-    assert flat.fc.in_features == 16 * 8 * 8 and flat(x).shape == (3, 5)
-    plain = SmallCNN(norm=False)
-    assert not any(isinstance(m, nn.BatchNorm2d) for m in plain.modules())
-    assert all(m.bias is not None for m in plain.modules() if isinstance(m, nn.Conv2d))
-    plain.reset_classifier(2)
-    assert plain(x).shape == (3, 2) and plain.num_classes == 2
-
-
-@pytest.mark.parametrize("kw", [dict(widths=()), dict(convs=0), dict(pools=4),
-                                dict(head="max")])
-def test_small_cnn_rejects_bad_settings(kw):
-    with pytest.raises(ValueError):
-        SmallCNN(**kw)
-
+# --- data helpers ---------------------------------------------------------------------------
 
 def test_downsample_is_area_averaging():
     data = tiny_images(size=4)
@@ -66,22 +40,6 @@ def test_downsample_is_area_averaging():
     assert small.x_train[0, 0, 0, 0] == expected
     with pytest.raises(ValueError, match="divide"):
         downsample(data, 3)
-
-
-def test_normalised_matches_the_loader_and_without_test_empties_the_test_split():
-    data = tiny_images()
-    x = normalised(data, data.x_test)
-    assert torch.allclose(x[0, 1, 0, 0], (data.x_test[0, 1, 0, 0] / 255 - 0.5) / 0.25)
-    assert len(without_test(data).y_test) == 0 and len(without_test(data).y_train) == 40
-
-
-def test_fit_reports_last_epoch_loss_and_every_step():
-    torch.manual_seed(0)
-    fitted = fit(SmallCNN(widths=(4, 8), num_classes=4), tiny_images(), TrainConfig(
-        epochs=2, batch_size=10, lr=0.01), torch.device("cpu"))
-    assert len(fitted.step_losses) == 8
-    assert math.isclose(fitted.train_loss, sum(fitted.step_losses[4:]) / 4, rel_tol=1e-6)
-    assert 0.0 <= fitted.test_acc <= 1.0
 
 
 # --- activation maximisation -----------------------------------------------------------------

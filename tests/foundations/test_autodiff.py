@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 
-from lecturelab.experiments.lecture2.backprop import Engine, Torch
 from lecturelab.foundations.autodiff import (
     Tensor,
     affine,
@@ -12,6 +11,7 @@ from lecturelab.foundations.autodiff import (
     reduce_max,
     softmax_cross_entropy,
 )
+from lecturelab.foundations.graph_ops import Engine, Torch
 
 
 def mlp_loss(ops, x, params, labels):

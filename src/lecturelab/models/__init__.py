@@ -13,5 +13,6 @@ from lecturelab.models import (  # noqa: F401 - importing registers the entry po
     mobilenet,
     resnet,
     senet,
+    small_cnn,
     vgg,
 )

@@ -113,13 +113,13 @@ def approximation_vs_representation(cfg: ApproximationConfig, run: Run) -> Resul
                  "bilinear_rmse_in": bil_in, "bilinear_rmse_out": bil_out,
                  "bilinear_weight": bilinear.unit.weight[0].tolist()},
         checks=[
-            Check("ReLU MLP (2x64) in-range RMSE at most 0.02", max(mlp_in) <= 0.02,
-                  f"max over {cfg.seeds} seeds {max(mlp_in):.4f}"),
-            Check("its RMSE on [-3,3]^2 at least 10x larger", min(ratios) >= 10,
-                  f"min ratio over seeds {min(ratios):.1f} (out-of-range RMSE "
-                  f"{min(mlp_out):.3f} to {max(mlp_out):.3f})"),
-            Check("one bilinear unit: RMSE at most 1e-4 in and out of range",
-                  max(bil_in, bil_out) <= 1e-4, f"in {bil_in:.2e}, out {bil_out:.2e}"),
+            Check.at_most("ReLU MLP (2x64): largest in-range RMSE", max(mlp_in), 0.02,
+                          detail=f"max over {cfg.seeds} seeds"),
+            Check.at_least("smallest ratio of its RMSE on [-3,3]^2 to the in-range RMSE",
+                           min(ratios), 10, detail=f"out-of-range RMSE {min(mlp_out):.3f} to "
+                                               f"{max(mlp_out):.3f}"),
+            Check.at_most("one bilinear unit: larger of in- and out-of-range RMSE",
+                          max(bil_in, bil_out), 1e-4, detail=f"in {bil_in:.2e}, out {bil_out:.2e}"),
         ],
         figures={"extrapolation": extrapolation_figure(mlps[0], bilinear, cfg.far, run.device)},
         headline=("mlp_rmse_in", "mlp_out_over_in", "bilinear_rmse_out"),

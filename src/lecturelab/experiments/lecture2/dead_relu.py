@@ -111,19 +111,22 @@ def dead_relu(cfg: DeadReluConfig, run: Run) -> Result:
                  "careless_diverged_at_step": diverged, "careless_diverged_runs": n_diverged,
                  "he_logged_dead_fraction": he[0]["logged"]},
         checks=[
-            Check("N(0,1) weights, SGD lr 1: at least 40% of hidden units dead on the train set",
-                  statistics.fmean(dead_bad) >= 0.40,
-                  f"mean {statistics.fmean(dead_bad):.3f} +- {stdev(dead_bad):.3f} over "
-                  f"{len(dead_bad)} seeds (layer 1 / layer 2 means {layer_means(careless)}); "
-                  f"the loss went non-finite in {n_diverged}/{len(diverged)} runs, at step "
-                  f"{min((d for d in diverged if d is not None), default=None)} or later"),
-            Check("its train accuracy at most half of the He-init run",
-                  statistics.fmean(acc_bad) <= 0.5 * statistics.fmean(acc_he),
-                  f"{statistics.fmean(acc_bad):.3f} vs He {statistics.fmean(acc_he):.3f}"),
-            Check(f"He init, zero biases, lr {cfg.sane_lr}: at most 5% dead", max(dead_he) <= 0.05,
-                  f"max over seeds {max(dead_he):.3f}"),
-            Check("the dead fraction is logged per layer by the trainer's diagnostics",
-                  len(logged_layers) == 2, f"logged: {', '.join(logged_layers) or 'nothing'}"),
+            Check.at_least("N(0,1) weights, SGD lr 1: mean fraction of hidden units dead on the "
+                           "train set", statistics.fmean(dead_bad), 0.40,
+                           detail=f"+- {stdev(dead_bad):.3f} over {len(dead_bad)} seeds (layer 1 "
+                                  f"/ layer 2 means {layer_means(careless)}); the loss went "
+                                  f"non-finite in {n_diverged}/{len(diverged)} runs, at step "
+                                  f"{min((d for d in diverged if d is not None), default=None)}"
+                                  " or later"),
+            Check.at_most("its train accuracy over the He-init run's",
+                          statistics.fmean(acc_bad) / statistics.fmean(acc_he), 0.5,
+                          detail=f"{statistics.fmean(acc_bad):.3f} vs He "
+                                 f"{statistics.fmean(acc_he):.3f}"),
+            Check.at_most(f"He init, zero biases, lr {cfg.sane_lr}: largest dead fraction",
+                          max(dead_he), 0.05, detail=f"max over {len(dead_he)} seeds"),
+            Check.equal("hidden layers whose dead fraction the trainer's diagnostics logged",
+                        len(logged_layers), 2,
+                        detail=f"logged: {', '.join(logged_layers) or 'nothing'}"),
         ],
         figures={"dead_fraction": dead_figure(careless, he)},
         headline=("careless_dead", "he_dead", "careless_train_acc"),

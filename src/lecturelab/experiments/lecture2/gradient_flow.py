@@ -74,11 +74,11 @@ def gradient_flow(cfg: GradientFlowConfig, run: Run) -> Result:
                  "sigmoid_layer_norms_seed0": sig_norms[0],
                  "relu_layer_norms_seed0": relu_norms[0]},
         checks=[
-            Check(f"{cfg.layers}-layer sigmoid MLP: first/last gradient-norm ratio at most 1e-3",
-                  max(sig) <= 1e-3, f"max over {cfg.seeds} seeds {max(sig):.2e}"),
-            Check(f"{cfg.layers}-layer ReLU MLP, He init: the ratio at least 0.1",
-                  min(relu) >= 0.1, f"min over {cfg.seeds} seeds {min(relu):.3f} (width "
-                  f"{cfg.width}; medians by width {fmt(by_width)})"),
+            Check.at_most(f"{cfg.layers}-layer sigmoid MLP: largest first/last gradient-norm "
+                          "ratio", max(sig), 1e-3, detail=f"max over {cfg.seeds} seeds"),
+            Check.at_least(f"{cfg.layers}-layer ReLU MLP, He init: smallest ratio", min(relu), 0.1,
+                           detail=f"min over {cfg.seeds} seeds (width {cfg.width}; medians by "
+                                  f"width {fmt(by_width)})"),
         ],
         figures={"layer_gradient_norms": norms_figure(sig_norms, relu_norms)},
         headline=("sigmoid_ratio_max", "relu_ratio_min"),

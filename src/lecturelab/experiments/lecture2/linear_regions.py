@@ -115,10 +115,11 @@ def linear_regions(cfg: LinearRegionsConfig, run: Run) -> Result:
                  "shallow_best_case": best_shallow, "shallow_random_max": drawn_shallow,
                  "random_init_regions": table},
         checks=[
-            Check(f"tent-map net of depth L has exactly 2^L pieces on [0,1], L=1..{cfg.max_depth}",
-                  all(deep_exact), f"pieces {deep}"),
-            Check("1-hidden-layer net with 2L ReLUs has at most 2L+1 pieces", all(shallow_ok),
-                  f"max over best case and {cfg.shallow_draws} He draws: {shallow}"),
+            Check.equal(f"depths L=1..{cfg.max_depth} where the tent-map net has exactly 2^L "
+                        "pieces on [0,1]", sum(deep_exact), len(depths), detail=f"pieces {deep}"),
+            Check.equal("depths where the 1-hidden-layer net with 2L ReLUs has at most 2L+1 "
+                        "pieces", sum(shallow_ok), len(depths),
+                        detail=f"max over best case and {cfg.shallow_draws} He draws: {shallow}"),
         ],
         figures={"regions": fig},
         headline=("deep_pieces", "shallow_best_case"),

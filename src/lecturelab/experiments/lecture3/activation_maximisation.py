@@ -63,10 +63,9 @@ def activation_maximisation(cfg: ActivationMaximisationConfig, run: Run) -> Resu
         metrics={"cnn_test_acc": cnn_acc, "target_prob": dict(zip(data.classes, prob,
                                                                    strict=True)),
                  "classes_reached": reached, "min_prob": min(prob)},
-        checks=[Check(f"target probability >= {cfg.threshold} for >= {cfg.min_classes} of "
-                      f"{len(classes)} classes within {cfg.steps} steps",
-                      reached >= cfg.min_classes,
-                      f"{reached}/{len(classes)} classes, lowest {min(prob):.4f}")],
+        checks=[Check.at_least(f"classes of {len(classes)} whose target probability reaches "
+                               f"{cfg.threshold} within {cfg.steps} steps", reached,
+                               cfg.min_classes, detail=f"lowest {min(prob):.4f}")],
         figures={"class_models": figure(images.cpu(), data.classes, prob)},
         headline=("classes_reached", "min_prob", "cnn_test_acc"),
     )

@@ -207,25 +207,24 @@ def architecture_zoo(cfg: ArchitectureZooConfig, run: Run) -> Result:
                  "seconds": {n: round(r["seconds"], 2) for n, r in rows.items()},
                  "unreferenced": unreferenced, "families_missing": missing},
         checks=[
-            Check("every registered architecture builds, runs forward and backward with a "
-                  "gradient for every parameter", not broken,
-                  f"{len(names) - len(broken)}/{len(names)} ok"
-                  + (f"; {broken}" if broken else "")),
-            Check("every architecture of the lecture's list is registered", not missing,
-                  f"missing: {missing}" if missing else f"all {len(FAMILIES)} families"),
-            Check("torchvision's architectures: parameter counts equal torchvision's exactly",
-                  bool(twins) and not unequal, f"{len(twins) - len(unequal)}/{len(twins)} equal"
-                  + (f"; differ: {unequal}" if unequal else "")),
-            Check("with torchvision's weights transferred, eval outputs match to 1e-5",
-                  bool(twins) and not apart, f"{len(twins) - len(apart)}/{len(twins)} match, "
-                  f"largest |difference| {worst_diff:.1e}, outputs up to >= {smallest_scale:.2f}"
-                  + (f"; {apart}" if apart else "")),
-            Check("others within 3% of the published count", bool(published) and not off,
-                  f"{len(published) - len(off)}/{len(published)} within 3%"
-                  + (f"; off: {off}" if off else "")),
-            Check("models without a published count are reported only", True,
-                  ", ".join(f"{n} {p:,}" for n, p in unreferenced.items()) or "none"),
+            Check.equal("registered architectures that fail to build, run forward and backward "
+                        "with a gradient for every parameter", len(broken), 0,
+                        detail=f"of {len(names)}" + (f"; {broken}" if broken else "")),
+            Check.equal("families of the lecture's list not registered", len(missing), 0,
+                        detail=f"missing: {missing}" if missing else f"of {len(FAMILIES)}"),
+            Check.at_least("architectures with a torchvision twin", len(twins), 1),
+            Check.equal("of them, parameter counts that differ from torchvision's", len(unequal),
+                        0, detail=f"differ: {unequal}" if unequal else ""),
+            Check.equal("of them, eval outputs with torchvision's weights transferred that differ "
+                        "by more than 1e-5", len(apart), 0,
+                        detail=f"largest |difference| {worst_diff:.1e}, outputs up to >= "
+                               f"{smallest_scale:.2f}" + (f"; {apart}" if apart else "")),
+            Check.at_least("architectures with a published count", len(published), 1),
+            Check.equal("of them, counts more than 3% from the published one", len(off), 0,
+                        detail=f"off: {off}" if off else ""),
         ],
+        notes=["models without a published count, reported only: "
+               + (", ".join(f"{n} {p:,}" for n, p in unreferenced.items()) or "none")],
         figures={"parameters": params_figure(rows)},
         headline=("models", "max_abs_diff", "families_missing"),
     )

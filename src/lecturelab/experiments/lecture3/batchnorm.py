@@ -24,16 +24,11 @@ from matplotlib.figure import Figure
 from torch import nn
 
 from lecturelab.data import ClassificationData
-from lecturelab.experiments.lecture3.common import (
-    SmallCNN,
-    accuracy,
-    cifar10,
-    downsample,
-    fit,
-    normalised,
-)
+from lecturelab.experiments.lecture3.common import cifar10, downsample
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.train.loop import TrainConfig
+from lecturelab.train.quick_fit import accuracy, fit, normalised
 
 
 @dataclass(frozen=True)
@@ -96,16 +91,16 @@ def batchnorm(cfg: BatchNormConfig, run: Run) -> Result:
                  "eval_mode_logit_change": eval_mode_change, "eval_mode_acc": eval_acc,
                  "train_mode_batch2_acc": mistaken_acc},
         checks=[
-            Check("train mode: logits change (>1e-3) with the batch companions",
-                  train_mode_change > 1e-3, f"max |change| {train_mode_change:.3g}"),
-            Check("eval mode: logits identical", eval_mode_change == 0.0,
-                  f"max |change| {eval_mode_change:.3g}"),
-            Check(f"train-mode evaluation at batch size {cfg.mistaken_batch} loses >= 5 points",
-                  eval_acc - mistaken_acc >= 0.05,
-                  f"eval mode {eval_acc:.4f}, train mode {mistaken_acc:.4f}"),
-            Check("BN trains well at strictly more learning rates than no BN",
-                  len(good["bn"]) > len(good["no_bn"]),
-                  f"BN at {good['bn']}, no BN at {good['no_bn']} (>= {0.9 * best:.4f})"),
+            Check.above("train mode: max |change| of a fixed image's logits with new batch "
+                        "companions", train_mode_change, 1e-3),
+            Check.equal("eval mode: max |change| of its logits", eval_mode_change, 0.0),
+            Check.at_least(f"accuracy lost by train-mode evaluation at batch size "
+                           f"{cfg.mistaken_batch}", eval_acc - mistaken_acc, 0.05,
+                           detail=f"eval mode {eval_acc:.4f}, train mode {mistaken_acc:.4f}"),
+            Check.above("learning rates where BN trains well minus those where no BN does",
+                        len(good["bn"]) - len(good["no_bn"]), 0,
+                        detail=f"BN at {good['bn']}, no BN at {good['no_bn']} "
+                               f"(>= {0.9 * best:.4f})"),
         ],
         figures={"lr_sweep": figure(cfg.lrs, acc, best)},
         headline=("lrs_training_well", "eval_mode_acc", "train_mode_batch2_acc"),

@@ -191,20 +191,21 @@ def conv_variants(cfg: ConvVariantsConfig, run: Run) -> Result:
                  "dilated_configurations": len(dilated),
                  "depthwise_count_mismatches": depthwise_misses},
         checks=[
-            Check("output sizes equal the closed-form formulas on 200 random configurations "
-                  "(valid, full, same, strided, dilated, depthwise, general conv, max/avg pool)",
-                  not shape_misses and cfg.configurations >= 200,
-                  f"{len(shape_misses)} mismatches in {cfg.configurations} configurations x 8 "
-                  f"layers (+ conv_output_size)"),
-            Check("valid/full/same outputs equal scipy.signal.correlate2d to 1e-5", worst <= 1e-5,
-                  ", ".join(f"{m} {e:.1e}" for m, e in errors.items())),
-            Check("a dilated kernel's receptive field is d(k-1)+1 (input-gradient extent)",
-                  not field_misses and bool(dilated),
-                  f"{len(fields) - len(field_misses)}/{len(fields)} match "
-                  f"({len(dilated)} with d > 1)"),
-            Check("depthwise params are C k^2 (+C)", depthwise_misses == 0,
-                  f"{depthwise_misses} mismatches in {2 * cfg.configurations} layers"),
+            Check.equal("output sizes that differ from the closed-form formulas (valid, full, "
+                        "same, strided, dilated, depthwise, general conv, max/avg pool)",
+                        len(shape_misses), 0,
+                        detail=f"{cfg.configurations} configurations x 8 layers "
+                               "(+ conv_output_size)"),
+            Check.at_most("valid/full/same outputs: largest |difference| from "
+                          "scipy.signal.correlate2d", worst, 1e-5,
+                          detail=", ".join(f"{m} {e:.1e}" for m, e in errors.items())),
+            Check.equal("kernels whose receptive field (input-gradient extent) is not d(k-1)+1",
+                        len(field_misses), 0, detail=f"of {len(fields)}"),
+            Check.at_least("of them dilated (d > 1)", len(dilated), 1),
+            Check.equal("depthwise layers whose parameter count is not C k^2 (+C)",
+                        depthwise_misses, 0, detail=f"of {2 * cfg.configurations}"),
         ],
+        notes=[f"{cfg.configurations} random configurations (the criterion: 200)"],
         figures={"receptive_fields": receptive_field_figure(run.seed)},
         headline=("shape_mismatches", "max_abs_error_worst", "receptive_field_mismatches"),
     )

@@ -140,18 +140,18 @@ def group_equivariance(cfg: GroupEquivarianceConfig, run: Run) -> Result:
                  "same_class_for_all_rotations": {k: v[1] for k, v in spreads.items()},
                  "accuracy_by_rotation": accuracies},
         checks=[
-            Check("p4 lifting and group convs: output for rot90(x) equals the rotated, "
-                  "channel-permuted output for x to 1e-5",
-                  max(errors["lifting"], errors["group"]) <= 1e-5,
-                  f"relative error: lifting {errors['lifting']:.1e}, group {errors['group']:.1e}"),
-            Check("ordinary conv: error at least 0.1", errors["ordinary"] >= 0.1,
-                  f"relative error {errors['ordinary']:.2f}"),
-            Check("p4 classifier with pooling over rotations: identical outputs for the four "
-                  "rotations (same classes; logits to float32 rounding, 1e-5)",
-                  same_class and spread <= 1e-5,
-                  f"{len(data.y_test)} test digits: logits' relative error {spread:.1e}, "
-                  f"same classes {same_class} (ordinary CNN: {spreads['ordinary'][0]:.2f}, "
-                  f"{spreads['ordinary'][1]})"),
+            Check.at_most("p4 lifting and group convs: relative error of the output for rot90(x) "
+                          "vs the rotated, channel-permuted output for x",
+                          max(errors["lifting"], errors["group"]), 1e-5,
+                          detail=f"lifting {errors['lifting']:.1e}, group {errors['group']:.1e}"),
+            Check.at_least("ordinary conv: that relative error", errors["ordinary"], 0.1),
+            Check.holds("p4 classifier with pooling over rotations: the same classes for the four "
+                        "rotations", same_class,
+                        detail=f"{len(data.y_test)} test digits (ordinary CNN: "
+                               f"{spreads['ordinary'][1]})"),
+            Check.at_most("its logits' relative spread over the four rotations (float32 "
+                          "rounding)", spread, 1e-5,
+                          detail=f"ordinary CNN: {spreads['ordinary'][0]:.2f}"),
         ],
         figures={"rotations": rotations_figure(data, accuracies)},
         headline=("equivariance_error", "logit_spread_over_rotations"),

@@ -20,10 +20,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from lecturelab.experiments.lecture3.common import accuracy, cifar10, downsample, fit
+from lecturelab.experiments.lecture3.common import cifar10, downsample
 from lecturelab.lab import Check, Result, Run, experiment
 from lecturelab.models.cifar_resnet import cifar_resnet
 from lecturelab.train.loop import TrainConfig
+from lecturelab.train.quick_fit import accuracy, fit
 
 TABLE6_TEST_ERROR = {20: 0.0875, 56: 0.0697}  # He et al. 2016a, Table 6, ResNet-20 and -56
 
@@ -99,24 +100,23 @@ def quick_checks(loss: dict[str, float], shallow: int, deep: int) -> list[Check]
     p_s, p_d = loss[f"plain{shallow}"], loss[f"plain{deep}"]
     r_s, r_d = loss[f"resnet{shallow}"], loss[f"resnet{deep}"]
     return [
-        Check(f"plain-{deep} final training loss above plain-{shallow}'s", p_d > p_s,
-              f"plain-{deep} {p_d:.4f} vs plain-{shallow} {p_s:.4f}"),
-        Check("the plain net degrades with depth by more than the residual net",
-              p_d - p_s > r_d - r_s,
-              f"plain {p_d - p_s:+.4f} vs residual {r_d - r_s:+.4f}"),
-        Check(f"at {deep} layers the residual loss is at least 20% below the plain loss",
-              r_d <= 0.8 * p_d, f"resnet-{deep} {r_d:.4f} vs 0.8 x plain-{deep} {0.8 * p_d:.4f}"),
+        Check.above(f"plain-{deep} final training loss minus plain-{shallow}'s", p_d - p_s, 0.0,
+                    detail=f"plain-{deep} {p_d:.4f} vs plain-{shallow} {p_s:.4f}"),
+        Check.above("degradation with depth, plain minus residual", (p_d - p_s) - (r_d - r_s),
+                    0.0, detail=f"plain {p_d - p_s:+.4f} vs residual {r_d - r_s:+.4f}"),
+        Check.at_most(f"at {deep} layers: residual final training loss over plain", r_d / p_d,
+                      0.8, detail=f"resnet-{deep} {r_d:.4f} vs plain-{deep} {p_d:.4f}"),
     ]
 
 
 def paper_checks(err: dict[str, float], shallow: int, deep: int) -> list[Check]:
     return [
-        Check(f"plain-{deep} training error above plain-{shallow}'s",
-              err[f"plain{deep}"] > err[f"plain{shallow}"],
-              f"{err[f'plain{deep}']:.4f} vs {err[f'plain{shallow}']:.4f}"),
-        Check(f"ResNet-{deep} training error at most ResNet-{shallow}'s",
-              err[f"resnet{deep}"] <= err[f"resnet{shallow}"],
-              f"{err[f'resnet{deep}']:.4f} vs {err[f'resnet{shallow}']:.4f}"),
+        Check.above(f"plain-{deep} training error minus plain-{shallow}'s",
+                    err[f"plain{deep}"] - err[f"plain{shallow}"], 0.0,
+                    detail=f"{err[f'plain{deep}']:.4f} vs {err[f'plain{shallow}']:.4f}"),
+        Check.at_most(f"ResNet-{deep} training error minus ResNet-{shallow}'s",
+                      err[f"resnet{deep}"] - err[f"resnet{shallow}"], 0.0,
+                      detail=f"{err[f'resnet{deep}']:.4f} vs {err[f'resnet{shallow}']:.4f}"),
     ]
 
 

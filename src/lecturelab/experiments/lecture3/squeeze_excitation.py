@@ -70,12 +70,11 @@ def squeeze_excitation(cfg: SqueezeExcitationConfig, run: Run) -> Result:
         metrics={"nonzero_fraction_outside": nonzero, "max_abs_grad_outside": largest,
                  "outside_pixels": int(outside["with SE"].size)},
         checks=[
-            Check("with SE: the input gradient of one output pixel is non-zero outside the 3x3 "
-                  "receptive field", nonzero["with SE"] == 1.0,
-                  f"non-zero at {nonzero['with SE']:.0%} of {outside['with SE'].size} outside "
-                  f"pixels, largest {largest['with SE']:.1e}"),
-            Check("without SE: it is zero there", largest["without SE"] == 0.0,
-                  f"largest |grad| outside {largest['without SE']:.1e}"),
+            Check.equal("with SE: fraction of pixels outside the 3x3 receptive field where the "
+                        "input gradient of one output pixel is non-zero", nonzero["with SE"], 1.0,
+                        detail=f"of {outside['with SE'].size} outside pixels, largest "
+                               f"{largest['with SE']:.1e}"),
+            Check.equal("without SE: largest |input gradient| there", largest["without SE"], 0.0),
         ],
         figures={"input_gradients": gradients_figure(grads, cfg.pixel)},
         headline=("nonzero_fraction_outside",),
