@@ -1,7 +1,18 @@
+from dataclasses import replace
+
 import pytest
 import torch
 
-from lecturelab.detection.recipes import DetectorRecipe, Scenes, retinanet, scene_tensors, trained
+from lecturelab.detection.recipes import (
+    PAPER_RECIPE,
+    PAPER_TRAIN,
+    PAPER_TRAIN_TWO_STAGE,
+    DetectorRecipe,
+    Scenes,
+    retinanet,
+    scene_tensors,
+    trained,
+)
 from lecturelab.detection.reference import reference_retinanet
 from lecturelab.detection.training import DetectorTrainConfig
 
@@ -49,9 +60,15 @@ def test_torchvision_reference_matches_with_the_recipe_thresholds():
     assert (matcher.high_threshold, matcher.low_threshold) == (0.4, 0.3)
 
 
-def test_full_profiles_keep_the_papers_anchors_matching_and_masks():
-    from lecturelab.experiments.lecture4 import domain_randomization, instance_segmentation
-    assert domain_randomization.FULL.recipe.aspect_ratios == (0.5, 1.0, 2.0)
-    assert domain_randomization.FULL.recipe.match_iou == (0.5, 0.4)
-    assert instance_segmentation.FULL.recipe.mask_pool == 14
-    assert instance_segmentation.FULL.recipe.masks
+def test_paper_profiles_keep_the_papers_anchors_matching_masks_and_schedule():
+    assert PAPER_RECIPE.aspect_ratios == (0.5, 1.0, 2.0)
+    assert PAPER_RECIPE.match_iou == (0.5, 0.4)
+    assert PAPER_RECIPE.mask_pool == 14
+    assert (PAPER_TRAIN.batch_size, PAPER_TRAIN.optimizer, PAPER_TRAIN.lr) == (16, "sgd", 0.01)
+    assert PAPER_TRAIN_TWO_STAGE == replace(PAPER_TRAIN, lr=0.02)
+
+
+def test_rendered_scenes_are_shared_however_their_arguments_are_passed():
+    scenes = Scenes(size=32, n_train=2, n_test=1)
+    assert scene_tensors(scenes, 0) is scene_tensors(scenes=scenes, seed=0)
+    assert scene_tensors(scenes, 1) is not scene_tensors(scenes, 0)

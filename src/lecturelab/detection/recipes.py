@@ -11,14 +11,15 @@ RetinaNet two 3x3 convs per subnet with GroupNorm (as torchvision's RetinaNet v2
 from the paper's plain convs, it trains faster from scratch), square anchors only (the shapes
 are compact) and foreground / background IoU thresholds 0.4 / 0.3 instead of 0.5 / 0.4 (more
 positive anchors for the small objects: measured +0.07 AP50 at equal steps).
-`DetectorRecipe()` is that recipe; `PAPER_RECIPE` the full profile's.
+The profiles, one definition each: QUICK_SCENES, QUICK_RECIPE and QUICK_TRAIN (the quick
+profile, on a CPU), PAPER_SCENES, PAPER_RECIPE and PAPER_TRAIN (the full profile, for a GPU).
+`trained` trains a detector once per process, so experiments asking for the same one share it.
 """
 
 from __future__ import annotations
 
-import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor, nn
@@ -33,6 +34,7 @@ from lecturelab.detection.retinanet import RetinaNet, RetinaNetConfig
 from lecturelab.detection.roi_heads import RoIHeadsConfig
 from lecturelab.detection.rpn import RPNConfig
 from lecturelab.detection.training import DetectorTrainConfig, Targets, predict_all, train_detector
+from lecturelab.runtime import computed_once
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,11 @@ class DetectorRecipe:
     # ^ paper's 14 (28x28 masks) is larger than the quick scenes' objects
 
 
+QUICK_SCENES = Scenes()
+QUICK_RECIPE = DetectorRecipe()
+QUICK_TRAIN = DetectorTrainConfig(steps=1200)
+# ^ the quick profile of every shared detector: one value each, so that the lecture-4
+#   experiments of one run ask `trained` for the same detector
 PAPER_SCENES = Scenes(size=256, n_train=20_000, n_test=1000, max_objects=8,
                       train_objects=None)
 PAPER_RECIPE = DetectorRecipe(backbone="resnet50", fpn_channels=256, proposals=1000,
@@ -73,9 +80,13 @@ PAPER_RECIPE = DetectorRecipe(backbone="resnet50", fpn_channels=256, proposals=1
                               match_iou=(0.5, 0.4), mask_pool=14)
 # ^ the full profile: ResNet-50, paper-like proposal, sample and head sizes (Ren et al. 2015,
 #   Lin et al. 2017), on 256-pixel scenes with up to 8 objects
-QUICK_TRAIN = DetectorTrainConfig(steps=1200)
-# ^ the quick schedule of every shared detector: one value, so that the lecture-4 experiments of
-#   one run ask `trained` for the same detector
+PAPER_TRAIN = DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
+                                  warmup_steps=500)
+# ^ the full schedule: SGD, 16 images a batch, lr 0.01 (RetinaNet, Lin et al. 2017, Sec. 4.1),
+#   the schedule of every full detector shared between experiments
+PAPER_TRAIN_TWO_STAGE = replace(PAPER_TRAIN, lr=0.02)
+# ^ at Faster R-CNN with FPN's lr (Lin et al. 2017, "Feature pyramid networks", Sec. 5), where a
+#   two-stage detector trains alone (l4.one_vs_two_stage trains both kinds on PAPER_TRAIN)
 
 
 def backbone(recipe: DetectorRecipe) -> nn.Module:
@@ -116,7 +127,7 @@ def retinanet(recipe: DetectorRecipe, image_size: int, num_classes: int, *,
     return RetinaNet(backbone(recipe), num_classes, cfg)
 
 
-@functools.cache
+@computed_once
 def scene_tensors(scenes: Scenes, seed: int) -> tuple[Tensor, Targets, Tensor, Targets]:
     """Training and held-out images (N, 3, H, W) in [0, 1] with their targets, rendered once."""
     common = dict(seed=seed, size=scenes.size, style=scenes.style)
@@ -148,16 +159,11 @@ def fit(model: nn.Module, scenes: Scenes, train: DetectorTrainConfig, seed: int)
     return Trained(model.eval(), seconds, train.steps / seconds, sum(tail) / len(tail))
 
 
+@computed_once
 def trained(kind: str, recipe: DetectorRecipe, scenes: Scenes, train: DetectorTrainConfig,
             seed: int, device: torch.device, loss: str = "focal") -> Trained:
     """A detector ("faster_rcnn" or "retinanet" with `loss`) trained on `scenes`, once per process
     for each argument set however it is passed; the model is returned in eval mode."""
-    return _trained(kind, recipe, scenes, train, seed, device, loss)
-
-
-@functools.cache
-def _trained(kind: str, recipe: DetectorRecipe, scenes: Scenes, train: DetectorTrainConfig,
-             seed: int, device: torch.device, loss: str) -> Trained:
     if kind not in ("faster_rcnn", "retinanet"):
         raise ValueError(f"kind must be faster_rcnn or retinanet, got {kind!r}")
     torch.manual_seed(seed)

@@ -8,26 +8,35 @@ scenes with the L2 loss averaged over all the scene's objects (the expected loss
 target is any one of them), and scored by its best-match IoU (its IoU with the closest true
 box, the most lenient reading). Against it, an anchor-based detector - RetinaNet (Lin et al.
 2017) with the small recipe of `lecturelab.detection.recipes` - classifies discretised boxes.
-Quick profile: the 64-pixel scenes of the detector recipes; the regressors train in about 15 s
-each, RetinaNet in about 50 s (its focal model is shared with the other lecture-4 experiments
-of the same run).
+The regressor, its loss and the score are `lecturelab.detection.box_regressor`. Quick profile:
+the 64-pixel scenes of the detector recipes; the regressors train in about 15 s each, RetinaNet
+in about 50 s (its focal model is shared with the other lecture-4 experiments of the same run).
+Full profile: the recipes' PAPER_SCENES, PAPER_RECIPE and PAPER_TRAIN (the one-object scenes at
+the same size), so its RetinaNet is again the other full experiments'.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import Tensor, nn
-from torchvision.ops import box_convert, box_iou
 
 from lecturelab.data import load_dataset
 from lecturelab.data.shapes import CLASSES
+from lecturelab.detection.box_regressor import (
+    best_match_iou,
+    regressed_boxes,
+    train_box_regressor,
+)
 from lecturelab.detection.evaluation import coco_evaluate
 from lecturelab.detection.recipes import (
+    PAPER_RECIPE,
+    PAPER_SCENES,
+    PAPER_TRAIN,
+    QUICK_RECIPE,
+    QUICK_SCENES,
     QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
@@ -40,7 +49,7 @@ from lecturelab.lab import Check, Result, Run, experiment
 
 @dataclass(frozen=True)
 class BoxRegressionConfig:
-    scenes: Scenes = Scenes()  # multi-object scenes (the detector recipes' quick scenes)
+    scenes: Scenes = QUICK_SCENES  # multi-object scenes (the detector recipes' quick scenes)
     single_train: int = 4000  # one-object training scenes (fewer overfit the regressor)
     single_test: int = 100  # one-object held-out scenes
     width: int = 32  # channels of the regressor's first conv (doubled at each of 4 convs)
@@ -49,88 +58,18 @@ class BoxRegressionConfig:
     lr: float = 3e-3  # regressor peak learning rate
     box_weight: float = 100.0  # weight of the L2 box loss (coordinates / image side) against
     # ^ the class cross-entropy: 100 = the L2 in units of a tenth of the image side
-    recipe: DetectorRecipe = DetectorRecipe()  # the anchor-based detector's size
+    recipe: DetectorRecipe = QUICK_RECIPE  # the anchor-based detector's size
     detector_train: DetectorTrainConfig = QUICK_TRAIN  # RetinaNet schedule
 
 
-FULL = BoxRegressionConfig(scenes=Scenes(size=128, n_train=20_000, n_test=1000,
-                                          train_objects=None),
-                           single_train=20_000, single_test=1000, width=64, steps=10_000,
-                           detector_train=DetectorTrainConfig(steps=10_000))
+FULL = BoxRegressionConfig(scenes=PAPER_SCENES, single_train=20_000, single_test=1000, width=64,
+                           steps=10_000, recipe=PAPER_RECIPE, detector_train=PAPER_TRAIN)
 SMOKE = BoxRegressionConfig(scenes=Scenes(size=64, n_train=16, n_test=8), single_train=16,
                             single_test=8, width=8, steps=3, batch_size=4,
                             recipe=DetectorRecipe(widths=(8, 16, 32), fpn_channels=16,
                                                   head_convs=1),
                             detector_train=DetectorTrainConfig(steps=3, batch_size=4,
                                                                warmup_steps=1))
-
-
-def box_regressor(width: int, num_classes: int, size: int) -> nn.Sequential:
-    """Four stride-2 conv + BN + ReLU layers, flattened (keeping where things are), then an MLP
-    to num_classes class logits and 4 box numbers."""
-    layers: list[nn.Module] = []
-    channels = 3
-    for i in range(4):
-        layers += [nn.Conv2d(channels, width * 2**i, 3, stride=2, padding=1),
-                   nn.BatchNorm2d(width * 2**i), nn.ReLU()]
-        channels = width * 2**i
-    cells = (-(-size // 16)) ** 2  # ceil(size / 16) squared
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * cells, 256), nn.ReLU(),
-                         nn.Linear(256, num_classes + 4))
-
-
-def decode(output: Tensor, size: int) -> tuple[Tensor, Tensor]:
-    """Class logits (B, K) and xyxy boxes (B, 4) from the regressor's (B, K + 4) output, whose
-    last 4 numbers are (x_c, y_c, w, h) as fractions of the image side."""
-    boxes = box_convert(output[:, -4:].sigmoid() * size, "cxcywh", "xyxy")
-    return output[:, :-4], boxes
-
-
-def regression_loss(output: Tensor, targets: Targets, size: int, box_weight: float) -> Tensor:
-    """Cross-entropy on the class plus `box_weight` x the L2 loss on (x_c, y_c, w, h) / size,
-    each averaged over the image's objects (several objects: minimised by their mean)."""
-    logits, box = output[:, :-4], output[:, -4:].sigmoid()
-    total = output.new_zeros(())
-    for i, t in enumerate(targets):
-        goal = box_convert(t["boxes"], "xyxy", "cxcywh") / size  # (K, 4)
-        total = total + box_weight * ((box[i] - goal) ** 2).sum(1).mean()
-        total = total + F.cross_entropy(logits[i].expand(len(goal), -1), t["labels"] - 1)
-    return total / len(targets)
-
-
-def train_regressor(images: Tensor, targets: Targets, cfg: BoxRegressionConfig, *, seed: int,
-                    device: torch.device) -> nn.Module:
-    """The regressor trained on the images that hold at least one object."""
-    keep = [i for i, t in enumerate(targets) if len(t["labels"])]
-    images, targets = images[keep], [targets[i] for i in keep]
-    size = images.shape[-1]
-    torch.manual_seed(seed)
-    model = box_regressor(cfg.width, len(CLASSES), size).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, cfg.lr, total_steps=cfg.steps)
-    generator = torch.Generator().manual_seed(seed)
-    for _ in range(cfg.steps):
-        idx = torch.randint(len(images), (cfg.batch_size,), generator=generator)
-        batch = [{k: v.to(device) for k, v in targets[i].items()} for i in idx.tolist()]
-        loss = regression_loss(model(images[idx].to(device)), batch, size, cfg.box_weight)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-    return model.eval()
-
-
-@torch.no_grad()
-def best_match_iou(boxes: Tensor, targets: Targets) -> Tensor:
-    """Per image (B,), the IoU of its one predicted box with the closest true box."""
-    return torch.stack([box_iou(b[None], t["boxes"]).max() for b, t in
-                        zip(boxes, targets, strict=True)])
-
-
-@torch.no_grad()
-def regressed_boxes(model: nn.Module, images: Tensor, device: torch.device) -> Tensor:
-    outputs = predict_all(model, images, device=device)
-    return decode(torch.stack(outputs), images.shape[-1])[1]
 
 
 @experiment(
@@ -148,11 +87,11 @@ def box_regression(cfg: BoxRegressionConfig, run: Run) -> Result:
                           seed=run.seed, size=s.size, min_objects=1, max_objects=1, style=s.style)
     x1, t1 = single.train.batch(range(cfg.single_train))
     x1_test, t1_test = single.test.batch(range(cfg.single_test))
-    one = train_regressor(x1, t1, cfg, seed=run.seed, device=run.device)
+    one = train_regressor(x1, t1, cfg, run)
     iou_one = best_match_iou(regressed_boxes(one, x1_test, run.device), t1_test)
 
     xm, tm, xm_test, tm_test = scene_tensors(s, run.seed)
-    many = train_regressor(xm, tm, cfg, seed=run.seed, device=run.device)
+    many = train_regressor(xm, tm, cfg, run)
     multi = [i for i, t in enumerate(tm_test) if len(t["labels"]) >= 2]
     x_multi, t_multi = xm_test[multi], [tm_test[i] for i in multi]
     multi_boxes = regressed_boxes(many, x_multi, run.device)
@@ -179,6 +118,14 @@ def box_regression(cfg: BoxRegressionConfig, run: Run) -> Result:
                                  x_multi[:3], multi_boxes[:3], detections[:3])},
         headline=("iou_one_object", "best_match_iou_multi", "retinanet_AP50_multi"),
     )
+
+
+def train_regressor(images: Tensor, targets: Targets, cfg: BoxRegressionConfig,
+                    run: Run) -> nn.Module:
+    """The lecture's class + box regressor trained on the scenes with the config's schedule."""
+    return train_box_regressor(images, targets, num_classes=len(CLASSES), width=cfg.width,
+                               steps=cfg.steps, batch_size=cfg.batch_size, lr=cfg.lr,
+                               box_weight=cfg.box_weight, seed=run.seed, device=run.device)
 
 
 def figure(single: Tensor, single_boxes: Tensor, multi: Tensor, multi_boxes: Tensor,

@@ -23,6 +23,9 @@ from matplotlib.patches import Rectangle
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    PAPER_TRAIN,
+    QUICK_RECIPE,
+    QUICK_SCENES,
     QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
@@ -38,16 +41,14 @@ STYLES = ("plain", "randomised")
 
 @dataclass(frozen=True)
 class DomainRandomizationConfig:
-    scenes: Scenes = Scenes()  # training and held-out scenes; style set per model
-    recipe: DetectorRecipe = DetectorRecipe()  # RetinaNet size, the same for both
+    scenes: Scenes = QUICK_SCENES  # training and held-out scenes; style set per model
+    recipe: DetectorRecipe = QUICK_RECIPE  # RetinaNet size, the same for both
     train: DetectorTrainConfig = QUICK_TRAIN  # the same for both
     margin: float = 0.15  # AP by which randomised training must win on the target style
 
 
 FULL = DomainRandomizationConfig(
-    scenes=PAPER_SCENES, recipe=PAPER_RECIPE,
-    train=DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
-                              warmup_steps=500))
+    scenes=PAPER_SCENES, recipe=PAPER_RECIPE, train=PAPER_TRAIN)
 SMOKE = DomainRandomizationConfig(
     scenes=Scenes(size=64, n_train=16, n_test=8),
     recipe=DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, head_convs=1),

@@ -18,6 +18,9 @@ from lecturelab.data.shapes import CLASSES
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    PAPER_TRAIN_TWO_STAGE,
+    QUICK_RECIPE,
+    QUICK_SCENES,
     QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
@@ -32,8 +35,8 @@ from lecturelab.lab import Check, Result, Run, experiment
 
 @dataclass(frozen=True)
 class FasterRCNNExperimentConfig:
-    scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
-    recipe: DetectorRecipe = DetectorRecipe()  # detector size and sampling settings
+    scenes: Scenes = QUICK_SCENES  # shapes scenes: size, training and held-out counts
+    recipe: DetectorRecipe = QUICK_RECIPE  # detector size and sampling settings
     train: DetectorTrainConfig = QUICK_TRAIN  # optimiser schedule
     top_k: int = 100  # proposals per image counted in the recall
     recall_iou: float = 0.5  # IoU at which a proposal recalls an object
@@ -41,10 +44,7 @@ class FasterRCNNExperimentConfig:
 
 
 FULL = FasterRCNNExperimentConfig(
-    scenes=PAPER_SCENES, recipe=PAPER_RECIPE,
-    train=DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.02,
-                              warmup_steps=500),
-    compare_torchvision=True)
+    scenes=PAPER_SCENES, recipe=PAPER_RECIPE, train=PAPER_TRAIN_TWO_STAGE, compare_torchvision=True)
 SMOKE = FasterRCNNExperimentConfig(
     scenes=Scenes(size=64, n_train=16, n_test=8),
     recipe=DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, representation=32),

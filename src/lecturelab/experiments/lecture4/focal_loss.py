@@ -21,6 +21,9 @@ from lecturelab.detection.focal_loss import easiest_share, sigmoid_focal_loss
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    PAPER_TRAIN,
+    QUICK_RECIPE,
+    QUICK_SCENES,
     QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
@@ -39,18 +42,15 @@ FIG4_GAMMAS = (0.0, 0.5, 1.0, 2.0)
 
 @dataclass(frozen=True)
 class FocalLossConfig:
-    scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
-    recipe: DetectorRecipe = DetectorRecipe()  # RetinaNet size (shared by the three losses)
+    scenes: Scenes = QUICK_SCENES  # shapes scenes: size, training and held-out counts
+    recipe: DetectorRecipe = QUICK_RECIPE  # RetinaNet size (shared by the three losses)
     train: DetectorTrainConfig = QUICK_TRAIN  # the same for all
     easy_fraction: float = 0.9  # share of negatives counted as the easiest (Fig. 4)
     compare_torchvision: bool = False  # also train torchvision's RetinaNet (the full clause)
 
 
 FULL = FocalLossConfig(
-    scenes=PAPER_SCENES, recipe=PAPER_RECIPE,
-    train=DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
-                              warmup_steps=500),
-    compare_torchvision=True)
+    scenes=PAPER_SCENES, recipe=PAPER_RECIPE, train=PAPER_TRAIN, compare_torchvision=True)
 SMOKE = FocalLossConfig(
     scenes=Scenes(size=64, n_train=16, n_test=8),
     recipe=DetectorRecipe(widths=(8, 16, 32), fpn_channels=32, head_convs=4, head_norm=False),

@@ -1,35 +1,50 @@
 """l4.instance_segmentation - detection plus segmentation separates touching objects (lecture 4).
 
 Semantic segmentation labels pixels, not objects: two touching objects of one class form one
-blob, so counting the connected components of the semantic mask (4-connectivity, scipy.ndimage
-.label, per class) undercounts. The components are taken of the TRUE semantic mask, a perfect
-segmenter's output, so every miscount is the method's and none the segmenter's. Against it,
-Mask R-CNN (He et al. 2017: Faster R-CNN with a mask head, `DetectorRecipe(masks=True)`)
-finds each instance, then its mask. It counts the detections scoring at least a threshold (the
-one that counts best on training scenes, from a fixed grid), after NMS across classes, and is
-scored by COCO mask AP50 (pycocotools, iou_type="segm"). Scenes: data/shapes.py with
-touching=True (each object after the first touches an earlier one of its class). Quick profile:
-64-pixel scenes, the small recipe of `lecturelab.detection.recipes` (7x7 RoIs for 14x14 masks),
-500 steps: about a minute on one CPU thread.
+blob, so counting the connected components of the semantic mask (4-connectivity, per class)
+undercounts. The components are taken of the TRUE semantic mask, a perfect segmenter's output,
+so every miscount is the method's and none the segmenter's. Against it, Mask R-CNN (He et al.
+2017: Faster R-CNN with a mask head, `DetectorRecipe(masks=True)`) finds each instance, then
+its mask. It counts the detections scoring at least a threshold (the one that counts best on
+training scenes, from a fixed grid), after NMS across classes, and is scored by COCO mask AP50
+(pycocotools, iou_type="segm"). Both ways of counting are `lecturelab.segmentation.instances`.
+Scenes: data/shapes.py with touching=True (each object after the first touches an earlier one
+of its class). Quick profile: 64-pixel scenes, the small recipe of
+`lecturelab.detection.recipes` (7x7 RoIs for 14x14 masks), 500 steps: about a minute on one
+CPU thread. Full profile: the recipes' paper scenes, recipe and two-stage schedule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
 import torch
 from matplotlib.figure import Figure
-from scipy import ndimage
 from torch import Tensor
-from torchvision.ops import nms
 
 from lecturelab.data import load_dataset
 from lecturelab.data.shapes import CLASSES
 from lecturelab.detection.evaluation import coco_evaluate
-from lecturelab.detection.recipes import PAPER_RECIPE, DetectorRecipe, faster_rcnn
+from lecturelab.detection.recipes import (
+    PAPER_RECIPE,
+    PAPER_SCENES,
+    PAPER_TRAIN_TWO_STAGE,
+    QUICK_RECIPE,
+    QUICK_TRAIN,
+    DetectorRecipe,
+    faster_rcnn,
+)
 from lecturelab.detection.training import DetectorTrainConfig, predict_all, train_detector
 from lecturelab.lab import Check, Result, Run, experiment
+from lecturelab.segmentation.instances import (
+    best_threshold,
+    components,
+    count_accuracy,
+    count_components,
+    count_instances,
+    instance_indices,
+    semantic_masks,
+)
 
 
 @dataclass(frozen=True)
@@ -39,72 +54,21 @@ class InstanceSegmentationConfig:
     n_test: int = 200  # held-out scenes
     min_objects: int = 1  # fewest objects in a scene
     max_objects: int = 4  # most objects in a scene (all touching, of one class)
-    recipe: DetectorRecipe = DetectorRecipe(masks=True)  # Mask R-CNN, the small recipe
-    train: DetectorTrainConfig = DetectorTrainConfig(steps=500)  # optimiser schedule
+    recipe: DetectorRecipe = replace(QUICK_RECIPE, masks=True)  # Mask R-CNN, the small recipe
+    train: DetectorTrainConfig = replace(QUICK_TRAIN, steps=500)  # the quick schedule, shorter
     thresholds: tuple[float, ...] = tuple(i / 20 for i in range(4, 20))  # scores tried for
     # ^ counting (0.2 to 0.95); the one that counts best on `calibration` training scenes wins
     calibration: int = 200  # training scenes the threshold is chosen on
 
 
 FULL = InstanceSegmentationConfig(
-    size=256, n_train=20_000, n_test=1000, max_objects=8,
-    recipe=replace(PAPER_RECIPE, masks=True),
-    train=DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.02,
-                              warmup_steps=500))
+    size=PAPER_SCENES.size, n_train=PAPER_SCENES.n_train, n_test=PAPER_SCENES.n_test,
+    max_objects=PAPER_SCENES.max_objects, recipe=replace(PAPER_RECIPE, masks=True),
+    train=PAPER_TRAIN_TWO_STAGE)
 SMOKE = InstanceSegmentationConfig(
     size=64, n_train=16, n_test=8,
     recipe=DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, representation=32, masks=True),
     train=DetectorTrainConfig(steps=3, batch_size=4, warmup_steps=1), calibration=8)
-
-
-def components(semantic: Tensor) -> tuple[np.ndarray, int]:
-    """The connected blobs (4-connectivity) of each class of an (H, W) semantic mask (0
-    background), numbered 1..n across classes in an (H, W) map, and n; blobs of different
-    classes are told apart even when they touch."""
-    if semantic.ndim != 2:
-        raise ValueError(f"semantic must be (H, W), got {tuple(semantic.shape)}")
-    labels = semantic.cpu().numpy()
-    numbered, n = np.zeros(labels.shape, dtype=np.int64), 0
-    for c in np.unique(labels[labels != 0]):
-        blobs, k = ndimage.label(labels == c)
-        numbered[blobs > 0] = blobs[blobs > 0] + n
-        n += k
-    return numbered, n
-
-
-def count_components(semantic: Tensor) -> int:
-    """Objects counted as the connected blobs of each class (`components`)."""
-    return components(semantic)[1]
-
-
-def instance_indices(detection: dict[str, Tensor], threshold: float,
-                     nms_iou: float = 0.5) -> Tensor:
-    """Indices of the detections that stand for objects: those scoring >= threshold, after NMS
-    across classes (one object found under two class labels is one instance)."""
-    above = torch.nonzero(detection["scores"] >= threshold).flatten()
-    return above[nms(detection["boxes"][above], detection["scores"][above], nms_iou)]
-
-
-def count_instances(detection: dict[str, Tensor], threshold: float) -> int:
-    """How many objects an image's detections stand for (`instance_indices`)."""
-    return len(instance_indices(detection, threshold))
-
-
-def count_accuracy(detections: list[dict[str, Tensor]], truth: Tensor, threshold: float) -> float:
-    """The share of images whose instance count (`count_instances`) is exactly `truth`."""
-    found = torch.tensor([count_instances(d, threshold) for d in detections])
-    return (found == truth).float().mean().item()
-
-
-def best_threshold(detections: list[dict[str, Tensor]], truth: Tensor,
-                   thresholds: tuple[float, ...]) -> float:
-    """The threshold that counts right most often (the lowest among ties)."""
-    return max(thresholds, key=lambda s: (count_accuracy(detections, truth, s), -s))
-
-
-def semantic_masks(targets: list[dict[str, Tensor]]) -> list[Tensor]:
-    """Each image's (H, W) semantic mask, from its disjoint visible instance masks."""
-    return [(t["labels"][:, None, None] * t["masks"]).sum(0) for t in targets]
 
 
 @experiment(

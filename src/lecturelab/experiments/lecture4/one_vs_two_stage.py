@@ -16,6 +16,9 @@ from matplotlib.figure import Figure
 from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_SCENES,
+    PAPER_TRAIN,
+    QUICK_RECIPE,
+    QUICK_SCENES,
     QUICK_TRAIN,
     DetectorRecipe,
     Scenes,
@@ -31,8 +34,8 @@ DETECTORS = ("faster_rcnn", "retinanet")
 
 @dataclass(frozen=True)
 class OneVsTwoStageConfig:
-    scenes: Scenes = Scenes()  # shapes scenes: size, training and held-out counts
-    recipe: DetectorRecipe = DetectorRecipe()  # shared backbone / FPN and both heads
+    scenes: Scenes = QUICK_SCENES  # shapes scenes: size, training and held-out counts
+    recipe: DetectorRecipe = QUICK_RECIPE  # shared backbone / FPN and both heads
     train: DetectorTrainConfig = QUICK_TRAIN
     # ^ the same schedule for both (and l4.focal_loss's, so its focal model is shared)
     timed_images: int = 50  # held-out images timed, one per forward pass
@@ -41,10 +44,7 @@ class OneVsTwoStageConfig:
 
 
 FULL = OneVsTwoStageConfig(
-    scenes=PAPER_SCENES, recipe=PAPER_RECIPE,
-    train=DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
-                              warmup_steps=500),
-    timed_images=500)
+    scenes=PAPER_SCENES, recipe=PAPER_RECIPE, train=PAPER_TRAIN, timed_images=500)
 SMOKE = OneVsTwoStageConfig(
     scenes=Scenes(size=64, n_train=16, n_test=8),
     recipe=DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, representation=32, head_convs=1),

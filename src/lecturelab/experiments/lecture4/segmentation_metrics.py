@@ -32,6 +32,47 @@ class SegmentationMetricsConfig:
     offsets: int = 121  # positions of the sliding box in the figure
 
 
+FULL = SegmentationMetricsConfig(n_scenes=5000, pairs=100000)
+SMOKE = SegmentationMetricsConfig(n_scenes=8, pairs=20, offsets=11)
+
+
+@experiment(
+    "l4.segmentation_metrics", lecture=4,
+    claim="pixel-wise accuracy would be foolish; IoU is not differentiable",
+    criterion="an all-background predictor scores pixel accuracy at least 0.85 and mIoU at most "
+              "0.15; the IoU gradient with respect to box coordinates is exactly zero for "
+              "disjoint boxes, GIoU's is not",
+    quick=SegmentationMetricsConfig(), full=FULL, smoke=SMOKE)
+def segmentation_metrics(cfg: SegmentationMetricsConfig, run: Run) -> Result:
+    scenes = ShapesConfig(size=cfg.size, min_objects=1, max_objects=cfg.max_objects,
+                          min_scale=cfg.min_scale, max_scale=cfg.max_scale)
+    _, truth = ShapesDataset(cfg.n_scenes, scenes, seed=2 * run.seed + 1).semantic_batch(
+        range(cfg.n_scenes))
+    background = torch.zeros_like(truth)
+    accuracy = pixel_accuracy(background, truth)
+    miou = mean_iou(background, truth, len(CLASSES) + 1)
+    pred, target = disjoint_pairs(cfg.pairs, torch.Generator().manual_seed(run.seed))
+    grads = coordinate_gradients(pred, target)
+    iou_zero = int((grads["iou"] == 0).all(1).sum())
+    giou_moving = int((grads["giou"] != 0).any(1).sum())
+    run.log(f"all-background: pixel accuracy {accuracy:.3f}, mIoU {miou:.3f}")
+    return Result(
+        metrics={"background_pixel_accuracy": accuracy, "background_miou": miou,
+                 "disjoint_pairs": cfg.pairs, "iou_gradient_zero": iou_zero,
+                 "giou_gradient_nonzero": giou_moving,
+                 "giou_gradient_min_norm": float(grads["giou"].norm(dim=1).min())},
+        checks=[Check.at_least("all-background pixel accuracy", accuracy, 0.85),
+                Check.at_most("all-background mIoU", miou, 0.15),
+                Check.equal("disjoint box pairs whose IoU gradient is exactly zero", iou_zero,
+                            len(pred), detail=f"of {len(pred)} pairs"),
+                Check.equal("disjoint box pairs whose GIoU gradient is not zero", giou_moving,
+                            len(pred), detail=f"of {len(pred)} pairs")],
+        figures={"iou_giou_gradients": sliding_figure(cfg)},
+        headline=("background_pixel_accuracy", "background_miou", "iou_gradient_zero",
+                  "giou_gradient_nonzero"),
+    )
+
+
 def disjoint_pairs(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """n box pairs (n, 4) xyxy in a 100 x 100 frame, each pair separated by a gap >= 1 along x
     or y."""
@@ -75,42 +116,3 @@ def sliding_figure(cfg: SegmentationMetricsConfig) -> Figure:
         ax.set_title(title)
         ax.legend()
     return fig
-
-
-@experiment(
-    "l4.segmentation_metrics", lecture=4,
-    claim="pixel-wise accuracy would be foolish; IoU is not differentiable",
-    criterion="an all-background predictor scores pixel accuracy at least 0.85 and mIoU at most "
-              "0.15; the IoU gradient with respect to box coordinates is exactly zero for "
-              "disjoint boxes, GIoU's is not",
-    quick=SegmentationMetricsConfig(),
-    full=SegmentationMetricsConfig(n_scenes=5000, pairs=100000),
-    smoke=SegmentationMetricsConfig(n_scenes=8, pairs=20, offsets=11))
-def segmentation_metrics(cfg: SegmentationMetricsConfig, run: Run) -> Result:
-    scenes = ShapesConfig(size=cfg.size, min_objects=1, max_objects=cfg.max_objects,
-                          min_scale=cfg.min_scale, max_scale=cfg.max_scale)
-    _, truth = ShapesDataset(cfg.n_scenes, scenes, seed=2 * run.seed + 1).semantic_batch(
-        range(cfg.n_scenes))
-    background = torch.zeros_like(truth)
-    accuracy = pixel_accuracy(background, truth)
-    miou = mean_iou(background, truth, len(CLASSES) + 1)
-    pred, target = disjoint_pairs(cfg.pairs, torch.Generator().manual_seed(run.seed))
-    grads = coordinate_gradients(pred, target)
-    iou_zero = int((grads["iou"] == 0).all(1).sum())
-    giou_moving = int((grads["giou"] != 0).any(1).sum())
-    run.log(f"all-background: pixel accuracy {accuracy:.3f}, mIoU {miou:.3f}")
-    return Result(
-        metrics={"background_pixel_accuracy": accuracy, "background_miou": miou,
-                 "disjoint_pairs": cfg.pairs, "iou_gradient_zero": iou_zero,
-                 "giou_gradient_nonzero": giou_moving,
-                 "giou_gradient_min_norm": float(grads["giou"].norm(dim=1).min())},
-        checks=[Check.at_least("all-background pixel accuracy", accuracy, 0.85),
-                Check.at_most("all-background mIoU", miou, 0.15),
-                Check.equal("disjoint box pairs whose IoU gradient is exactly zero", iou_zero,
-                            len(pred), detail=f"of {len(pred)} pairs"),
-                Check.equal("disjoint box pairs whose GIoU gradient is not zero", giou_moving,
-                            len(pred), detail=f"of {len(pred)} pairs")],
-        figures={"iou_giou_gradients": sliding_figure(cfg)},
-        headline=("background_pixel_accuracy", "background_miou", "iou_gradient_zero",
-                  "giou_gradient_nonzero"),
-    )

@@ -1,11 +1,12 @@
 """l4.unet - an encoder-decoder with skip connections preserves high-frequency details (lecture 4).
 
 Follows Ronneberger, Fischer & Brox 2015 (U-Net, Sec. 2-3: the U of segmentation/unet.py,
-pixel-wise cross-entropy); the control is the same net with its skip connections cut, trained
-identically. Both are judged on held-out `shapes` scenes by mean IoU (PASCAL VOC) and the
-boundary F1 of Csurka et al. 2013 (tolerance 0.75% of the diagonal: at 48 px, the exact pixel).
-Departures: batch norm, "same" padding, AdamW with a one-cycle schedule, small width and images
-(48 px in quick) so that both nets train on a CPU in the time budget.
+pixel-wise cross-entropy by segmentation/training.py); the control is the same net with its
+skip connections cut, trained identically. Both are judged on held-out `shapes` scenes by mean
+IoU (PASCAL VOC) and the boundary F1 of Csurka et al. 2013 (tolerance 0.75% of the diagonal: at
+48 px, the exact pixel). Departures: batch norm, "same" padding, AdamW with a one-cycle
+schedule, small width and images (48 px in quick) so that both nets train on a CPU in the time
+budget.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from lecturelab.data.shapes import CLASSES, ShapesConfig, ShapesDataset
 from lecturelab.lab import Check, Result, Run, experiment
 from lecturelab.segmentation.metrics import boundary_f1, class_iou, mean_iou, pixel_accuracy
+from lecturelab.segmentation.training import segment, train_segmenter
 from lecturelab.segmentation.unet import UNet
 
 PALETTE = ListedColormap(["#202020", "#e6194b", "#3cb44b", "#4363d8", "#ffe119", "#f58231"])
@@ -41,47 +42,9 @@ class UNetConfig:
     lr: float = 0.03  # peak learning rate of the one-cycle schedule
 
 
-def train_segmenter(model: UNet, images: torch.Tensor, labels: torch.Tensor, cfg: UNetConfig,
-                    seed: int) -> UNet:
-    """Pixel-wise cross-entropy on random batches of the scenes (images (N, 3, H, W))."""
-    gen = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr,
-                                                   total_steps=cfg.steps, pct_start=0.2)
-    model.train()
-    for _ in range(cfg.steps):
-        idx = torch.randint(len(images), (cfg.batch_size,), generator=gen).to(images.device)
-        loss = F.cross_entropy(model(images[idx]), labels[idx])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-    return model.eval()
-
-
-@torch.no_grad()
-def segment(model: UNet, images: torch.Tensor, batch: int = 64) -> torch.Tensor:
-    return torch.cat([model(images[i:i + batch]).argmax(1) for i in range(0, len(images), batch)])
-
-
-def masks_figure(images: torch.Tensor, truth: torch.Tensor,
-                 predictions: dict[str, torch.Tensor]) -> Figure:
-    """One column per scene: the image, the true classes, then each net's prediction."""
-    rows = ["image", "truth", *predictions]
-    fig = Figure(figsize=(1.6 * len(images), 1.6 * len(rows)), layout="constrained")
-    axes = fig.subplots(len(rows), len(images), squeeze=False)
-    for j in range(len(images)):
-        axes[0, j].imshow(images[j].permute(1, 2, 0).cpu().numpy())
-        for i, masks in enumerate([truth, *predictions.values()], start=1):
-            axes[i, j].imshow(masks[j].cpu().numpy(), cmap=PALETTE, vmin=0, vmax=5,
-                              interpolation="nearest")
-    for ax, name in zip(axes[:, 0], rows, strict=True):
-        ax.set_ylabel(name)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle("classes: " + ", ".join(f"{k + 1} {c}" for k, c in enumerate(CLASSES)))
-    return fig
+FULL = UNetConfig(size=128, max_objects=4, min_scale=0.15, max_scale=0.4, n_train=20000,
+                  n_test=1000, depth=4, width=64, steps=20000, batch_size=32, lr=3e-3)
+SMOKE = UNetConfig(size=32, n_train=16, n_test=4, depth=2, width=4, steps=2, batch_size=4)
 
 
 @experiment(
@@ -89,10 +52,7 @@ def masks_figure(images: torch.Tensor, truth: torch.Tensor,
     claim="an encoder-decoder with skip connections preserves high-frequency details",
     criterion="on shapes semantic segmentation, U-Net mIoU at least 0.8; the same net without "
               "skips at least 0.05 lower in mIoU and 0.1 lower in boundary F1",
-    quick=UNetConfig(),
-    full=UNetConfig(size=128, max_objects=4, min_scale=0.15, max_scale=0.4, n_train=20000,
-                    n_test=1000, depth=4, width=64, steps=20000, batch_size=32, lr=3e-3),
-    smoke=UNetConfig(size=32, n_train=16, n_test=4, depth=2, width=4, steps=2, batch_size=4))
+    quick=UNetConfig(), full=FULL, smoke=SMOKE)
 def unet(cfg: UNetConfig, run: Run) -> Result:
     scenes = ShapesConfig(size=cfg.size, min_objects=1, max_objects=cfg.max_objects,
                           min_scale=cfg.min_scale, max_scale=cfg.max_scale)
@@ -108,7 +68,9 @@ def unet(cfg: UNetConfig, run: Run) -> Result:
         torch.manual_seed(run.seed)
         model = UNet(3, n, depth=cfg.depth, width=cfg.width, skips=skips).to(
             run.device, memory_format=torch.channels_last)  # faster convolutions, CPU and GPU
-        pred = segment(train_segmenter(model, x_train, y_train, cfg, run.seed), x_test)
+        train_segmenter(model, x_train, y_train, steps=cfg.steps, batch_size=cfg.batch_size,
+                        lr=cfg.lr, seed=run.seed)
+        pred = segment(model, x_test)
         predictions[name] = pred
         metrics[f"{name}_miou"] = mean_iou(pred, y_test, n)
         metrics[f"{name}_boundary_f1"] = boundary_f1(pred, y_test, n)
@@ -134,3 +96,23 @@ def unet(cfg: UNetConfig, run: Run) -> Result:
         figures={"masks": fig},
         headline=("unet_miou", "no_skips_miou", "unet_boundary_f1", "no_skips_boundary_f1"),
     )
+
+
+def masks_figure(images: torch.Tensor, truth: torch.Tensor,
+                 predictions: dict[str, torch.Tensor]) -> Figure:
+    """One column per scene: the image, the true classes, then each net's prediction."""
+    rows = ["image", "truth", *predictions]
+    fig = Figure(figsize=(1.6 * len(images), 1.6 * len(rows)), layout="constrained")
+    axes = fig.subplots(len(rows), len(images), squeeze=False)
+    for j in range(len(images)):
+        axes[0, j].imshow(images[j].permute(1, 2, 0).cpu().numpy())
+        for i, masks in enumerate([truth, *predictions.values()], start=1):
+            axes[i, j].imshow(masks[j].cpu().numpy(), cmap=PALETTE, vmin=0, vmax=5,
+                              interpolation="nearest")
+    for ax, name in zip(axes[:, 0], rows, strict=True):
+        ax.set_ylabel(name)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("classes: " + ", ".join(f"{k + 1} {c}" for k, c in enumerate(CLASSES)))
+    return fig

@@ -1,14 +1,11 @@
+"""Counting instances by connected components and by detections (segmentation/instances.py)."""
+
 import numpy as np
 import pytest
 import torch
+from scipy import ndimage
 
-from lecturelab.experiments.lecture4.box_regression import (
-    best_match_iou,
-    box_regressor,
-    decode,
-    regression_loss,
-)
-from lecturelab.experiments.lecture4.instance_segmentation import (
+from lecturelab.segmentation.instances import (
     best_threshold,
     components,
     count_accuracy,
@@ -44,35 +41,6 @@ def test_semantic_masks_paint_each_instance_with_its_label():
     assert torch.equal(semantic_masks([target])[0], expected)
 
 
-def test_best_match_iou_takes_the_closest_true_box():
-    boxes = torch.tensor([[0.0, 0.0, 10.0, 10.0]])
-    target = {"boxes": torch.tensor([[20.0, 20.0, 30.0, 30.0], [0.0, 0.0, 10.0, 20.0]])}
-    assert best_match_iou(boxes, [target]).tolist() == pytest.approx([0.5])
-
-
-def test_decode_maps_centre_size_fractions_to_xyxy_pixels():
-    output = torch.zeros(1, 5 + 4)
-    output[0, -4:] = torch.logit(torch.tensor([0.5, 0.25, 0.5, 0.25]))  # x_c, y_c, w, h
-    logits, boxes = decode(output, 64)
-    assert logits.shape == (1, 5)
-    assert boxes[0].tolist() == pytest.approx([16.0, 8.0, 48.0, 24.0], abs=1e-4)
-
-
-def test_l2_loss_over_several_objects_is_minimised_by_their_mean():
-    target = {"boxes": torch.tensor([[0.0, 0.0, 16.0, 16.0], [32.0, 32.0, 64.0, 64.0]]),
-              "labels": torch.tensor([1, 1])}
-    mean = torch.tensor([[(8 + 48) / 2, (8 + 48) / 2, (16 + 32) / 2, (16 + 32) / 2]]) / 64
-    raw = torch.logit(mean).requires_grad_()
-    output = torch.cat([torch.zeros(1, 5), raw], 1)
-    regression_loss(output, [target], 64, box_weight=1.0).backward()
-    assert raw.grad.abs().max() < 1e-6
-
-
-def test_box_regressor_output_shape():
-    out = box_regressor(4, 5, 64)(torch.rand(2, 3, 64, 64))
-    assert out.shape == (2, 5 + 4)
-
-
 def test_counting_threshold_is_the_one_that_counts_best():
     scores = [torch.tensor([0.9, 0.6, 0.3]), torch.tensor([0.8, 0.4]), torch.tensor([0.2])]
     apart = torch.tensor([[0.0, 0, 10, 10], [20, 20, 30, 30], [40, 40, 50, 50]])
@@ -98,3 +66,24 @@ def test_components_are_numbered_across_classes():
     numbered, n = components(semantic)
     assert n == 3 and sorted(np.unique(numbered).tolist()) == [0, 1, 2, 3]
     assert len(np.unique(numbered[0:2, 0:4])) == 2
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_components_of_one_class_are_scipys_labels(seed):
+    mask = np.random.default_rng(seed).random((24, 24)) < 0.5
+    numbered, n = components(torch.from_numpy(mask.astype(np.int64)))
+    expected, k = ndimage.label(mask)
+    assert n == k and np.array_equal(numbered, expected)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_components_of_several_classes_are_scipys_labels_per_class(seed):
+    semantic = np.random.default_rng(seed).integers(0, 4, (24, 24))
+    numbered, n = components(torch.from_numpy(semantic))
+    assert n == sum(ndimage.label(semantic == c)[1] for c in (1, 2, 3))
+    assert np.array_equal(numbered == 0, semantic == 0)
+    for blob in range(1, n + 1):  # each numbered blob is one class and one scipy component
+        inside = numbered == blob
+        assert len(np.unique(semantic[inside])) == 1
+        c = semantic[inside][0]
+        assert len(np.unique(ndimage.label(semantic == c)[0][inside])) == 1
