@@ -16,9 +16,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lecturelab.data.cache import cached_arrays
-from lecturelab.experiments.lecture1.trained_agents import training_run
 from lecturelab.games.agent import Agent
-from lecturelab.games.alphazero import AlphaZeroConfig, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, shared_training_run, training_config
 from lecturelab.games.arena import RandomPlayer
 from lecturelab.games.connect4 import Connect4
 from lecturelab.games.connect4_solver import Connect4Solver, NodeLimitExceeded
@@ -62,7 +61,7 @@ def alphazero_connect4(cfg: Connect4Config, run: Run) -> Result:
     states, keeps = labels["states"], labels["keeps"]
     run.log(f"{len(states)} positions labelled ({int(labels['skipped'])} over the node limit "
             f"resampled); values {np.bincount(labels['values'] + 1, minlength=3)} (L/D/W)")
-    trained = training_run(cfg.training, run.seed, str(run.device))
+    trained = shared_training_run(cfg.training, run.seed, str(run.device))
     game, rng = Connect4(), np.random.default_rng(run.seed)
     rows = np.arange(len(states))
     kept: dict[str, dict[int, float]] = {"agent": {}, "rollout": {}}

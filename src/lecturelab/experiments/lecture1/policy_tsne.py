@@ -16,8 +16,7 @@ from matplotlib.figure import Figure
 from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 
-from lecturelab.experiments.lecture1.trained_agents import training_run
-from lecturelab.games.alphazero import AlphaZeroConfig, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, shared_training_run, training_config
 from lecturelab.games.arena import RandomPlayer
 from lecturelab.games.network import NetworkEvaluator
 from lecturelab.games.tictactoe import TicTacToe
@@ -56,7 +55,7 @@ def policy_tsne(cfg: TsneConfig, run: Run) -> Result:
     features, stage, seed_of = [], [], []
     with cpu_threads(1):
         for s in range(cfg.seeds):
-            trained = training_run(cfg.training, run.seed + s, str(run.device))
+            trained = shared_training_run(cfg.training, run.seed + s, str(run.device))
             for k, rounds in enumerate(stage_rounds(cfg.training.iterations, cfg.stage_width)):
                 for r in rounds:
                     evaluate = NetworkEvaluator(game, trained.network(r), device=run.device)

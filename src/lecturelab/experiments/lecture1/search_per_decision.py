@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.figure import Figure
 
-from lecturelab.experiments.lecture1.trained_agents import training_run
 from lecturelab.games.agent import Agent
-from lecturelab.games.alphazero import AlphaZeroConfig, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, shared_training_run, training_config
 from lecturelab.games.arena import matches, random_openings
 from lecturelab.games.connect4 import Connect4
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
@@ -47,7 +46,7 @@ class SearchConfig:
                        opponent_simulations=2, openings=1),
 )
 def search_per_decision(cfg: SearchConfig, run: Run) -> Result:
-    trained = training_run(cfg.training, run.seed, str(run.device))
+    trained = shared_training_run(cfg.training, run.seed, str(run.device))
     game, rng = Connect4(), np.random.default_rng(run.seed)
     with cpu_threads(1):
         rollouts = RolloutEvaluator(game, rng=rng)

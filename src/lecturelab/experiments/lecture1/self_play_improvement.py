@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.figure import Figure
 
-from lecturelab.experiments.lecture1.trained_agents import training_run
 from lecturelab.games.agent import Agent
-from lecturelab.games.alphazero import AlphaZeroConfig, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, shared_training_run, training_config
 from lecturelab.games.arena import elo_ratings, random_openings, round_robin
 from lecturelab.games.tictactoe import TicTacToe
 from lecturelab.lab import Check, Result, Run, experiment
@@ -45,7 +44,7 @@ class ImprovementConfig:
                             simulations=2, openings=2),
 )
 def self_play_improvement(cfg: ImprovementConfig, run: Run) -> Result:
-    trained = training_run(cfg.training, run.seed, str(run.device))
+    trained = shared_training_run(cfg.training, run.seed, str(run.device))
     game = TicTacToe()
     with cpu_threads(1):
         players = [Agent(game, trained.network(r), num_simulations=cfg.simulations,
