@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from lecturelab.games.base import Game, get_game
 from lecturelab.games.network import NetworkEvaluator, PolicyValueNet
 from lecturelab.games.selfplay import Examples, ReplayBuffer, SelfPlayWorkers, self_play
-from lecturelab.runtime import cpu_threads, seed_everything
+from lecturelab.runtime import computed_once, cpu_threads, seed_everything
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,15 @@ def train_alphazero(cfg: AlphaZeroConfig, *, seed: int, device: torch.device | s
         if workers is not None:
             workers.close()
     return TrainingRun(cfg, net.eval(), snapshots, history, time.perf_counter() - start)
+
+
+@computed_once
+def shared_training_run(cfg: AlphaZeroConfig, seed: int, device: str = "cpu") -> TrainingRun:
+    """`train_alphazero` once per process for each (config, seed, device): the run that several
+    lecture-1 experiments measure (l1.alphazero_connect4 and l1.search_per_decision one
+    connect-four run, l1.alphazero_tictactoe and l1.self_play_improvement one tic-tac-toe run).
+    Users must not change the shared network: `TrainingRun.network(i)` gives a fresh copy."""
+    return train_alphazero(cfg, seed=seed, device=torch.device(device))
 
 
 def weights(net: PolicyValueNet) -> dict[str, torch.Tensor]:

@@ -1,8 +1,8 @@
 """The arena: matches between players, and Elo ratings fitted to a round robin (lecture 1).
 
-A player is anything with `choose(states) -> moves` for a batch of canonical states: an MCTS
-player (network or rollouts), the perfect tic-tac-toe player, a random player. Games of a
-match run in lockstep, so a batch of positions costs one search. Ratings follow Elo's
+A player (`base.Player`) is anything with `choose(states) -> moves` for a batch of canonical
+states: an MCTS player (network or rollouts), the perfect tic-tac-toe player, a random player.
+Games of a match run in lockstep, so a batch of positions costs one search. Ratings follow Elo's
 logistic model, P(i beats j) = 1 / (1 + 10^((r_j - r_i) / 400)) (the Bradley-Terry model),
 fitted by maximum likelihood with draws as half a win; one virtual draw per pair keeps the
 fit finite when a player wins every game (as in Coulom's BayesElo).
@@ -13,18 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Protocol
 
 import numpy as np
 from scipy.optimize import minimize
 
-from lecturelab.games.base import Game
+from lecturelab.games.base import Game, Player
 
 ELO = np.log(10) / 400  # rating points -> logits
-
-
-class Player(Protocol):
-    def choose(self, states: np.ndarray) -> np.ndarray: ...
 
 
 class RandomPlayer:

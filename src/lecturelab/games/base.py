@@ -56,6 +56,14 @@ class Game(Protocol):
         ...
 
 
+class Player(Protocol):
+    """Anything that picks moves: an MCTS player, the perfect tic-tac-toe player, a random one."""
+
+    def choose(self, states: np.ndarray) -> np.ndarray:
+        """(n,) moves for a batch of canonical states (n, *state_shape)."""
+        ...
+
+
 def get_game(name: str) -> Game:
     """The game called `name`; a ValueError names the valid games."""
     from lecturelab.games.connect4 import Connect4

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.figure import Figure
 
-from lecturelab.experiments.lecture1.trained_agents import training_run
 from lecturelab.games.agent import Agent
-from lecturelab.games.alphazero import AlphaZeroConfig, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, shared_training_run, training_config
 from lecturelab.games.arena import play_games
 from lecturelab.games.tictactoe import PerfectPlayer, TicTacToe, suboptimal_positions
 from lecturelab.lab import Check, Result, Run, experiment
@@ -42,7 +41,7 @@ class TicTacToeConfig:
                           games_per_side=2),
 )
 def alphazero_tictactoe(cfg: TicTacToeConfig, run: Run) -> Result:
-    trained = training_run(cfg.training, run.seed, str(run.device))
+    trained = shared_training_run(cfg.training, run.seed, str(run.device))
     run.log(f"trained {cfg.training.iterations} rounds in {trained.seconds:.1f} s")
     game = TicTacToe()
     with cpu_threads(1):

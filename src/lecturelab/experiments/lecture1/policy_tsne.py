@@ -2,11 +2,12 @@
 
 The lecture shows a t-SNE view of how agents' policies cluster. Here checkpoints of several
 tic-tac-toe AlphaZero runs (seeds) are points: the concatenated policy-head outputs on a fixed
-probe set of positions. The stages are windows of consecutive checkpoints at the start, the
-middle and the end of training. t-SNE (van der Maaten & Hinton 2008; scikit-learn) maps the
-points to 2-D, and the silhouette score (Rousseeuw 1987; scikit-learn) of the stage labels
-measures the clustering; the silhouette in the original output space is reported beside it,
-since t-SNE can sharpen clusters.
+probe set of positions. The stages are the contiguous thirds of training: every checkpoint
+after a training round (rounds 1..N; the random initial network is not a stage of training)
+belongs to the early, middle or late third. t-SNE (van der Maaten & Hinton 2008; scikit-learn)
+maps the points to 2-D, and the silhouette score (Rousseeuw 1987; scikit-learn) of the stage
+labels measures the clustering; the silhouette in the original output space is reported beside
+it, since t-SNE can sharpen clusters.
 """
 
 from dataclasses import dataclass, field
@@ -16,8 +17,7 @@ from matplotlib.figure import Figure
 from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 
-from lecturelab.experiments.lecture1.trained_agents import training_run
-from lecturelab.games.alphazero import AlphaZeroConfig, training_config
+from lecturelab.games.alphazero import AlphaZeroConfig, shared_training_run, training_config
 from lecturelab.games.arena import RandomPlayer
 from lecturelab.games.network import NetworkEvaluator
 from lecturelab.games.tictactoe import TicTacToe
@@ -32,23 +32,22 @@ class TsneConfig:
     training: AlphaZeroConfig = field(default_factory=lambda: training_config(
         "tictactoe", iterations=9, games_per_iteration=32, num_simulations=16))
     seeds: int = 4               # independent training runs
-    stage_width: int = 2         # consecutive checkpoints per stage and seed
     probe_positions: int = 100   # fixed positions whose policies embed a checkpoint
-    perplexity: float = 6.0      # t-SNE perplexity, about a quarter of the points
+    perplexity: float = 9.0      # t-SNE perplexity, about a quarter of the points
     min_silhouette: float = 0.3  # the claim's threshold
 
 
 @experiment(
     "l1.policy_tsne", lecture=1,
     claim="A t-SNE view of policy functions shows them clustering by training stage.",
-    criterion="policies from checkpoints of different training stages (and seeds), embedded by "
-              "their outputs on a fixed probe set of positions, form clusters by stage: "
-              "silhouette score of stage labels in the t-SNE map at least 0.3; figure",
+    criterion="policies from checkpoints of different training stages (contiguous thirds of "
+              "training; several seeds), embedded by their outputs on a fixed probe set of "
+              "positions, form clusters by stage: silhouette score of stage labels in the "
+              "t-SNE map at least 0.3; figure",
     quick=TsneConfig(),
-    full=TsneConfig(training=training_config("tictactoe", "full"), seeds=8, stage_width=3,
-                    perplexity=18.0),
+    full=TsneConfig(training=training_config("tictactoe", "full"), seeds=8, perplexity=30.0),
     smoke=TsneConfig(training=training_config("tictactoe", "smoke", iterations=5), seeds=2,
-                     stage_width=1, probe_positions=10, perplexity=2.0),
+                     probe_positions=10, perplexity=2.0),
 )
 def policy_tsne(cfg: TsneConfig, run: Run) -> Result:
     game = TicTacToe()
@@ -56,8 +55,8 @@ def policy_tsne(cfg: TsneConfig, run: Run) -> Result:
     features, stage, seed_of = [], [], []
     with cpu_threads(1):
         for s in range(cfg.seeds):
-            trained = training_run(cfg.training, run.seed + s, str(run.device))
-            for k, rounds in enumerate(stage_rounds(cfg.training.iterations, cfg.stage_width)):
+            trained = shared_training_run(cfg.training, run.seed + s, str(run.device))
+            for k, rounds in enumerate(stage_rounds(cfg.training.iterations)):
                 for r in rounds:
                     evaluate = NetworkEvaluator(game, trained.network(r), device=run.device)
                     features.append(evaluate(probes)[0].ravel())  # (P * 9,)
@@ -80,14 +79,12 @@ def policy_tsne(cfg: TsneConfig, run: Run) -> Result:
     )
 
 
-def stage_rounds(iterations: int, width: int) -> list[range]:
-    """The checkpoints of the early, middle and late stage: `width` consecutive rounds at the
-    start, middle and end of training (round 0 is the initial network)."""
-    if not 1 <= width <= (iterations + 1) // 3:
-        raise ValueError(f"stage_width must be in 1..{(iterations + 1) // 3}, got {width}")
-    middle = (iterations + 1 - width) // 2
-    return [range(0, width), range(middle, middle + width),
-            range(iterations + 1 - width, iterations + 1)]
+def stage_rounds(iterations: int) -> list[np.ndarray]:
+    """The checkpoints of the early, middle and late stage: rounds 1..iterations cut into three
+    contiguous thirds (sizes differ by at most one)."""
+    if iterations < 3:
+        raise ValueError(f"three stages need at least 3 training rounds, got {iterations}")
+    return np.array_split(np.arange(1, iterations + 1), 3)
 
 
 def probe_set(game: TicTacToe, n: int, *, rng: np.random.Generator) -> np.ndarray:

@@ -4,9 +4,10 @@ The lecture's slide compares how much search a chess engine, AlphaZero and a hum
 decision. Here the trained connect-four agent (Silver et al. 2017 PUCT search with the
 policy-value net) and pure-rollout MCTS (uniform priors, random-playout values) each play a
 fixed opponent, pure-rollout MCTS with 32 simulations, at 4 to 256 simulations per move. Each
-match starts from the same random 2-move openings, each played with both colours. The
-simulations each needs for an even score (0.5) are read off its curve, interpolating in
-log(simulations).
+match starts from the same random 2-move openings, each played with both colours. A step of
+the agent's curve counts as a rise when it exceeds its standard error (the two points'
+standard errors in quadrature; each from the spread of the per-game points). The simulations
+each needs for an even score (0.5) are read off its curve, interpolating in log(simulations).
 """
 
 from dataclasses import dataclass, field
@@ -14,10 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.figure import Figure
 
-from lecturelab.experiments.lecture1.trained_agents import training_run
 from lecturelab.games.agent import Agent
-from lecturelab.games.alphazero import AlphaZeroConfig, training_config
-from lecturelab.games.arena import matches, random_openings
+from lecturelab.games.alphazero import AlphaZeroConfig, shared_training_run, training_config
+from lecturelab.games.arena import MatchResult, matches, random_openings
 from lecturelab.games.connect4 import Connect4
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
 from lecturelab.lab import Check, Result, Run, experiment
@@ -38,7 +38,8 @@ class SearchConfig:
     claim="Playing strength grows with the amount of search per decision; a learned policy and "
           "value need far less search than rollouts.",
     criterion="against a fixed opponent (pure-rollout MCTS, 32 simulations), the agent's score "
-              "rises monotonically with its simulations per move over {4, 16, 64, 256}; the "
+              "rises monotonically with its simulations per move over {4, 16, 64, 256} "
+              "(each step's rise larger than its standard error; games a point reported); the "
               "same curve for pure-rollout MCTS is drawn beside it, and the number of "
               "simulations each needs for equal score is reported",
     quick=SearchConfig(),
@@ -47,7 +48,7 @@ class SearchConfig:
                        opponent_simulations=2, openings=1),
 )
 def search_per_decision(cfg: SearchConfig, run: Run) -> Result:
-    trained = training_run(cfg.training, run.seed, str(run.device))
+    trained = shared_training_run(cfg.training, run.seed, str(run.device))
     game, rng = Connect4(), np.random.default_rng(run.seed)
     with cpu_threads(1):
         rollouts = RolloutEvaluator(game, rng=rng)
@@ -59,28 +60,34 @@ def search_per_decision(cfg: SearchConfig, run: Run) -> Result:
         starts = random_openings(game, cfg.openings, plies=cfg.opening_plies, rng=rng)
         results = matches(game, players, [(k, 0) for k in range(1, len(players))], starts)
     k = len(cfg.simulations)
-    scores = [results[(i, 0)].score for i in range(1, len(players))]
+    records = [results[(i, 0)] for i in range(1, len(players))]
+    scores = [r.score for r in records]
+    stderr = [score_stderr(r) for r in records]
     agent, rollout = scores[:k], scores[k:]
     games = 2 * cfg.openings
     even = {"agent": even_score_simulations(cfg.simulations, agent),
             "rollout": even_score_simulations(cfg.simulations, rollout)}
     run.log(f"agent scores {agent}, rollout scores {rollout} over {games} games each")
-    rising = all(b >= a for a, b in zip(agent, agent[1:], strict=False)) and agent[-1] > agent[0]
+    steps = list(zip(cfg.simulations, cfg.simulations[1:], strict=False))
+    rises = [agent[i + 1] - agent[i] for i in range(k - 1)]
+    rise_se = [float(np.hypot(stderr[i], stderr[i + 1])) for i in range(k - 1)]
     return Result(
         metrics={"simulations": list(cfg.simulations), "agent_score": agent,
                  "rollout_score": rollout, "games_per_point": games,
                  "agent_sims_for_even_score": even["agent"],
                  "rollout_sims_for_even_score": even["rollout"],
-                 "score_stderr": [float(np.sqrt(s * (1 - s) / games)) for s in scores],
+                 "agent_score_stderr": stderr[:k], "rollout_score_stderr": stderr[k:],
+                 "agent_rises": rises, "agent_rise_stderr": rise_se,
                  "training_seconds": trained.seconds},
-        checks=[Check.holds(f"agent's score rises monotonically over {list(cfg.simulations)} "
-                            f"simulations vs pure-rollout MCTS({cfg.opponent_simulations})",
-                            rising, detail="scores " + ", ".join(
-                                f"{s}: {a:.2f}" for s, a in zip(cfg.simulations, agent,
-                                                               strict=True)))],
-        notes=[f"simulations for an even score (0.5): agent {fmt(even['agent'])}, "
-               f"rollout {fmt(even['rollout'])}"],
-        figures={"strength_vs_search": strength_figure(cfg, agent, rollout, games)},
+        checks=[Check.above(f"rise of the agent's score from {a} to {b} simulations, against "
+                            "its standard error", rise, se,
+                            detail=f"{agent[i]:.3f} -> {agent[i + 1]:.3f}, {games} games a point")
+                for i, ((a, b), rise, se) in enumerate(zip(steps, rises, rise_se, strict=True))],
+        notes=[f"{games} games a point (each of {cfg.openings} random openings with both "
+               f"colours) against pure-rollout MCTS({cfg.opponent_simulations})",
+               f"simulations for an even score (0.5): agent {fmt(even['agent'])}, "
+               f"pure-rollout MCTS {fmt(even['rollout'])}"],
+        figures={"strength_vs_search": strength_figure(cfg, agent, rollout, stderr)},
         headline=("agent_score", "rollout_score", "agent_sims_for_even_score"),
     )
 
@@ -102,14 +109,22 @@ def fmt(sims: float | None) -> str:
     return "not within the range" if sims is None else f"{sims:.0f}"
 
 
+def score_stderr(result: MatchResult) -> float:
+    """The standard error of a match score, from the spread of the per-game points (1, 1/2,
+    0): draws lower it below the binomial sqrt(s (1 - s) / n)."""
+    n = result.wins + result.draws + result.losses
+    mean_square = (result.wins + 0.25 * result.draws) / n
+    return float(np.sqrt(max(mean_square - result.score ** 2, 0.0) / n))
+
+
 def strength_figure(cfg: SearchConfig, agent: list[float], rollout: list[float],
-                    games: int) -> Figure:
+                    stderr: list[float]) -> Figure:
     fig = Figure(figsize=(5.5, 3.8))
     ax = fig.subplots()
-    for name, scores in (("AlphaZero agent", agent), ("pure-rollout MCTS", rollout)):
-        s = np.array(scores)
-        ax.errorbar(cfg.simulations, s, yerr=np.sqrt(s * (1 - s) / games), marker="o",
-                    capsize=3, label=name)
+    k = len(agent)
+    for name, scores, se in (("AlphaZero agent", agent, stderr[:k]),
+                             ("pure-rollout MCTS", rollout, stderr[k:])):
+        ax.errorbar(cfg.simulations, scores, yerr=se, marker="o", capsize=3, label=name)
     ax.axhline(0.5, color="gray", ls="--", lw=1)
     ax.set_xscale("log", base=2)
     ax.set(xlabel="simulations per move", ylim=(0, 1), xticks=cfg.simulations,
