@@ -4,6 +4,11 @@ Three layouts: a zip or a folder of image files `train/<class>/<n>.jpg` and `tes
 (optionally inside one top-level folder), or the folder of the original python batches
 (`data_batch_1` .. `data_batch_5`, `test_batch`). Labels are CIFAR-10's class indices, whichever
 classes a source holds.
+
+The python batches are pickles, and unpickling runs whatever a file names; so they are read with
+`BatchUnpickler`, which admits only what the real batches hold (dicts, lists, bytes, str, ints and
+numpy uint8 arrays) and refuses any other object, naming the file. It is the project's only
+unpickling (tests/security/test_no_pickle.py).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from lecturelab.data.cache import Arrays
+from lecturelab.errors import LabError
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
            "dog", "frog", "horse", "ship", "truck")  # CIFAR-10's label order (alphabetical)
@@ -95,12 +101,60 @@ def _unpickle(path: Path) -> tuple[np.ndarray, np.ndarray]:
         raise FileNotFoundError(f"CIFAR-10 batch {path} is missing")
     try:
         with open(path, "rb") as f:
-            batch = pickle.load(f, encoding="bytes")  # written by Python 2: keys are bytes
-        x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, SIZE, SIZE)  # (N, C, H, W)
-        y = np.asarray(batch[b"labels"], dtype=np.int64)
-    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"cannot read CIFAR-10 batch {path}: expected a pickled dict of "
-                         f"b'data' (N, 3072) uint8 and b'labels', got error {e!r}") from e
-    if len(x) != len(y):
-        raise ValueError(f"CIFAR-10 batch {path}: {len(x)} images but {len(y)} labels")
+            batch = BatchUnpickler(f, encoding="bytes").load()  # Python 2's str: bytes
+        if not isinstance(batch, dict):
+            raise TypeError(f"the top level is a {type(batch).__name__}, not a dict")
+        x, y = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
+        if x.dtype != np.uint8 or y.dtype.kind not in "iu":
+            raise TypeError(f"data is {x.dtype} (expected uint8), labels {y.dtype} (expected int)")
+        x, y = x.reshape(-1, 3, SIZE, SIZE), y.astype(np.int64)  # (N, 3072) -> (N, C, H, W)
+    except Forbidden as e:
+        raise LabError(f"refused CIFAR-10 batch {path}: it holds {e}, which a CIFAR-10 batch "
+                       "never does (only dicts, lists, bytes, ints and numpy arrays)") from None
+    except Exception as e:  # a broken pickle fails in many ways; name the file for all of them
+        raise LabError(f"cannot read CIFAR-10 batch {path}: expected a pickled dict of b'data' "
+                       f"(N, 3072) uint8 and b'labels', got error {e!r}"[:400]) from e
+    if len(x) != len(y) or y.ndim != 1 or not ((0 <= y) & (y < len(CLASSES))).all():
+        raise LabError(f"CIFAR-10 batch {path}: {len(x)} images need as many labels in "
+                       f"0..{len(CLASSES) - 1}, got {y.size} labels")
     return x, y
+
+
+class Forbidden(pickle.UnpicklingError):
+    """A pickle names a class or function that a CIFAR-10 batch never holds."""
+
+
+def _empty_array(cls: type, shape: tuple, dtype: bytes) -> np.ndarray:
+    """numpy's `_reconstruct`, which builds the empty array that BUILD then fills."""
+    if cls is not np.ndarray or tuple(shape) != (0,):
+        raise Forbidden(f"an array reconstruction of {cls!r} with shape {shape!r}")
+    return _RECONSTRUCT(np.ndarray, (0,), dtype)
+
+
+def _latin1(text: str, encoding: str = "latin1") -> bytes:
+    """`_codecs.encode`, by which Python 3 pickles bytes at protocol 2; latin-1 only."""
+    if encoding not in ("latin1", "latin-1") or not isinstance(text, str):
+        raise Forbidden(f"_codecs.encode to {encoding!r}")
+    return text.encode("latin1")
+
+
+_RECONSTRUCT = np.zeros(0).__reduce__()[0]  # numpy's own unpickling functions, by value
+_FROMBUFFER = np.zeros(1).__reduce_ex__(5)[0]
+SAFE_GLOBALS: dict[tuple[str, str], Callable] = {
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("numpy.core.multiarray", "_reconstruct"): _empty_array,  # numpy < 2 and Python 2 files
+    ("numpy._core.multiarray", "_reconstruct"): _empty_array,
+    ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,  # protocol 5
+    ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("_codecs", "encode"): _latin1,
+}
+
+
+class BatchUnpickler(pickle.Unpickler):
+    """An unpickler that builds only dicts, lists, bytes, str, numbers and numpy arrays."""
+
+    def find_class(self, module: str, name: str) -> Callable:
+        if (module, name) not in SAFE_GLOBALS:
+            raise Forbidden(f"{module}.{name}"[:120])
+        return SAFE_GLOBALS[module, name]

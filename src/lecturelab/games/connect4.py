@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lecturelab.games.moves import parse_move
+
 WIDTH, HEIGHT = 7, 6
 BOTTOM = np.array([1 << (c * 7) for c in range(WIDTH)], np.uint64)
 TOP = np.array([1 << (c * 7 + HEIGHT - 1) for c in range(WIDTH)], np.uint64)
@@ -82,5 +84,5 @@ def from_moves(moves: str) -> np.ndarray:
     """The canonical state after a move string in Pons's notation ("4453": columns 1..7)."""
     game, state = Connect4(), Connect4().initial_states(1)
     for ch in moves:
-        state = game.play(state, np.array([int(ch) - 1]))
+        state = game.play(state, np.array([parse_move(game, state[0], ch)]))
     return state[0]

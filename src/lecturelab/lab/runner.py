@@ -1,12 +1,14 @@
 """Run experiments, record each as `runs/<stamp>/<id>/result.json`, and build the lab book.
 
-An experiment that raises is recorded with verdict "error" and its traceback; the others go on.
+An experiment that raises, or returns a metric that JSON cannot hold, is recorded with verdict
+"error", a one-line `error` and its traceback; the others go on.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -16,7 +18,7 @@ from typing import Any
 
 import torch
 
-from lecturelab.io import atomic_write, write_json
+from lecturelab.io import atomic_write, sweep_stale_tmp, to_jsonable, write_json
 from lecturelab.lab.core import ExperimentSpec, Result, Run
 from lecturelab.lab.parallel import recorded_seconds, run_parallel
 from lecturelab.lab.report import write_report
@@ -47,12 +49,13 @@ def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
     """
     out = run_dir / spec.id
     out.mkdir(parents=True, exist_ok=True)
+    sweep_stale_tmp(out)
     cfg = spec.config(profile)
     run = Run(profile=profile, seed=seed, device=device, out_dir=out)
     record: Record = {
         "id": spec.id, "lecture": spec.lecture, "claim": spec.claim,
         "criterion": spec.criterion, "profile": profile, "seed": seed,
-        "device": str(device), "threads": threads, "config": dataclasses.asdict(cfg),
+        "device": str(device), "threads": threads, "config": config_record(cfg),
     }
     seed_everything(seed)
     start = time.perf_counter()
@@ -62,9 +65,10 @@ def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
         if not isinstance(result, Result):
             raise TypeError(f"{spec.id} returned {type(result).__name__}, expected Result")
         record.update(result_fields(result, out))
-    except Exception:  # an experiment's crash is its own result, not the runner's
-        record.update(verdict="error", traceback=traceback.format_exc(),
-                      metrics={}, checks=[], figures=[], headline=[])
+    except Exception as e:  # an experiment's crash is its own result, not the runner's
+        record.update(verdict="error", error=f"{type(e).__name__}: {e}".splitlines()[0],
+                      traceback=traceback.format_exc(), metrics={}, checks=[], figures=[],
+                      headline=[], notes=[])
     record["seconds"] = round(time.perf_counter() - start, 3)
     record["environment"] = environment()
     log = out / "log.txt"
@@ -73,21 +77,30 @@ def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
     return record
 
 
+def config_record(cfg: Any) -> Any:
+    """The config as JSON, or its repr where a field is not JSON (so the record is written)."""
+    try:
+        return to_jsonable(dataclasses.asdict(cfg), "config")
+    except TypeError:
+        return {"repr": repr(cfg)}
+
+
 def result_fields(result: Result, out: Path) -> Record:
+    """The result's part of the record, as JSON values: a metric (or note) that JSON cannot
+    hold raises TypeError naming it, which makes the experiment's verdict "error"."""
+    fields = {
+        "verdict": result.verdict,
+        "metrics": to_jsonable(result.metrics, "metrics"),
+        "headline": list(result.headline) or list(result.metrics)[:3],
+        "checks": to_jsonable([c.as_record() for c in result.checks], "checks"),
+        "notes": to_jsonable(list(result.notes), "notes"),
+    }
     names = []
     for name, fig in result.figures.items():
         atomic_write(out / f"{name}.png", lambda tmp, f=fig: f.savefig(tmp, format="png", dpi=110,
                                                                        bbox_inches="tight"))
         names.append(f"{name}.png")
-    headline = list(result.headline) or list(result.metrics)[:3]
-    return {
-        "verdict": result.verdict,
-        "metrics": result.metrics,
-        "headline": headline,
-        "checks": [c.as_record() for c in result.checks],
-        "notes": list(result.notes),
-        "figures": names,
-    }
+    return {**fields, "figures": names}
 
 
 def run_experiments(
@@ -117,9 +130,24 @@ def run_experiments(
     return run_dir, records
 
 
-def point_latest(root: Path, run_dir: Path) -> None:
-    """Make `root/latest` a symlink to `run_dir`, replacing any old one atomically."""
+def point_latest(root: Path, run_dir: Path) -> bool:
+    """Make `root/latest` a symlink to `run_dir`, replacing any old link atomically. Anything
+    else called `latest` (a folder, a file) is the user's: it is left as it is, with a note on
+    stderr, and False is returned."""
+    latest = root / "latest"
+    if os.path.lexists(latest) and not latest.is_symlink():
+        return _latest_left(latest, run_dir, "it is not a link")
     tmp = root / f".latest.{os.getpid()}"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(run_dir.name)
-    os.replace(tmp, root / "latest")
+    try:
+        os.replace(tmp, latest)
+    except OSError as e:  # e.g. a folder made there meanwhile: rename never replaces one
+        tmp.unlink(missing_ok=True)
+        return _latest_left(latest, run_dir, e.strerror or str(e))
+    return True
+
+
+def _latest_left(latest: Path, run_dir: Path, why: str) -> bool:
+    print(f"note: {latest} left as it is ({why}); this run is {run_dir}", file=sys.stderr)
+    return False
