@@ -4,8 +4,9 @@ For each model the zoo shares with torchvision (lecture 3, claim l3.architecture
 versions run with the same batch, input size, device and precision: training steps (forward,
 cross-entropy, backward, SGD step) in train mode and inference passes in eval mode, each after
 warm-up steps. Rounds alternate ours and torchvision's so that drifting load hits both alike;
-the best round of each counts. On CUDA both run in bf16 autocast with channels_last inputs and
-weights (the training loop's settings); on the CPU in float32.
+the best round of each counts. On CUDA both run by default in bf16 autocast with channels_last
+inputs and weights (the training loop's settings; `--precision fp32` for float32, `--compile` to
+torch.compile both); on the CPU in float32.
 
     python benchmarks/zoo_throughput.py                      # CPU, a small list, 64x64 images
     python benchmarks/zoo_throughput.py --device cuda --image-size 224 --batch-size 128 \\
@@ -53,8 +54,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads (default 0: torch's own choice; 1 is steadier "
                              "on a busy machine)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="bf16 = bf16 autocast with channels_last (CUDA only); auto: bf16 "
+                             "on CUDA, fp32 on the CPU")
+    parser.add_argument("--compile", action="store_true",
+                        help="torch.compile both models (timed after the warm-up compiles)")
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
+    if args.precision == "auto":
+        args.precision = "bf16" if args.device.startswith("cuda") else "fp32"
+    if args.precision == "bf16" and not args.device.startswith("cuda"):
+        parser.error("--precision bf16 needs --device cuda")
     args.models = TWINS if args.models == "all" else args.models.split(",")
     unknown = [m for m in args.models if m not in TWINS]
     if unknown:
@@ -76,26 +86,27 @@ def torchvision_model(name: str) -> nn.Module:
 
 
 def step_functions(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                   device: torch.device) -> dict[str, Callable[[], None]]:
+                   args: argparse.Namespace) -> dict[str, Callable[[], None]]:
     """One training step and one inference pass of `model` on the batch (x, y)."""
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    cuda = device.type == "cuda"
+    bf16 = args.precision == "bf16"
+    forward = torch.compile(model) if args.compile else model
 
     def precision() -> contextlib.AbstractContextManager:
-        return torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
 
     def train() -> None:
         model.train()
         with precision():
-            loss = F.cross_entropy(model(x).float(), y)
+            loss = F.cross_entropy(forward(x).float(), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
 
     def infer() -> None:
         model.eval()
-        with torch.inference_mode(), precision():
-            model(x)
+        with torch.no_grad(), precision():
+            forward(x)
 
     return {"train": train, "infer": infer}
 
@@ -114,12 +125,12 @@ def seconds_per_step(fn: Callable[[], None], steps: int, device: torch.device) -
 def benchmark(name: str, args: argparse.Namespace, device: torch.device) -> dict:
     """images/s of ours and torchvision's `name`, training and inference."""
     torch.manual_seed(0)
-    memory = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    memory = torch.channels_last if args.precision == "bf16" else torch.contiguous_format
     x = torch.randn(args.batch_size, 3, args.image_size, args.image_size, device=device)
     x = x.contiguous(memory_format=memory)
     y = torch.randint(0, 1000, (args.batch_size,), device=device)
     models = {"ours": create_model(name), "torchvision": torchvision_model(name)}
-    steps = {who: step_functions(m.to(device, memory_format=memory), x, y, device)
+    steps = {who: step_functions(m.to(device, memory_format=memory), x, y, args)
              for who, m in models.items()}
     row: dict = {"model": name}
     for mode in ("train", "infer"):
@@ -136,7 +147,8 @@ def benchmark(name: str, args: argparse.Namespace, device: torch.device) -> dict
 
 
 def table(rows: list[dict], args: argparse.Namespace, device: torch.device) -> Table:
-    precision = "bf16 autocast, channels_last" if device.type == "cuda" else "float32"
+    precision = "bf16 autocast, channels_last" if args.precision == "bf16" else "float32"
+    precision += ", torch.compile" if args.compile else ""
     out = Table(title=f"images/s, batch {args.batch_size}, {args.image_size}x{args.image_size}, "
                       f"{device.type} ({torch.get_num_threads()} threads), {precision}")
     out.add_column("model")
