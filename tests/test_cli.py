@@ -1,9 +1,12 @@
-"""The CLI's user errors: exit code 2 and one line on stderr, never a traceback."""
+"""The CLI: one command per kind of training, and user errors as one line with exit code 2."""
 
 import subprocess
 import sys
 
 import pytest
+
+from lecturelab.cli import main
+from lecturelab.cli.training import KINDS, kind_of
 
 
 def cli(*args: str, cwd=None, stdin: str = "") -> subprocess.CompletedProcess:
@@ -12,36 +15,92 @@ def cli(*args: str, cwd=None, stdin: str = "") -> subprocess.CompletedProcess:
                           timeout=120, cwd=cwd, input=stdin)
 
 
+def run_in_process(args, monkeypatch, capsys) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `lecturelab ARGS`, run in this process (no start-up)."""
+    monkeypatch.setattr(sys, "argv", ["lecturelab", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out = capsys.readouterr()
+    return done.value.code, out.out, out.err
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["run", "l2.xr"], "unknown experiment 'l2.xr'; did you mean l2.xor"),
     (["run", "--all", "--profile", "fast"], "unknown profile 'fast'"),
     (["run"], "name experiments to run"),
     (["run", "--device", "tpu", "l2.xor"], "unknown device 'tpu'"),
-    (["train", "resnt20", "--data", "digits"], "unknown model 'resnt20'"),
-    (["train", "mlp", "--data", "digitz"], "unknown dataset 'digitz'; did you mean digits"),
-    (["train", "mlp", "--data", "digits", "--epochs", "-1"], "epochs must be positive"),
-    (["eval", "no/such/checkpoint"], "no checkpoint at no/such/checkpoint"),
-    (["report", "no/such/run"], "is not a run folder"),
     (["run", "--bogus"], "No such option: --bogus"),
     (["run", "--threads", "-1", "l2.xor"], "threads must be 0"),
-    (["train", "alphazero"], "needs --game"),
-    (["train", "alphazero", "--game", "chess"], "chess"),
+    (["report", "no/such/run"], "is not a run folder"),
+    (["eval", "no/such/checkpoint"], "no checkpoint at no/such/checkpoint"),
+    (["train", "resnt20", "--data", "digits"], "unknown model 'resnt20'; did you mean resnet20"),
+    (["train", "retinanett"], "unknown model 'retinanett'; did you mean retinanet"),
+    (["train", "mlp", "--data", "digitz"], "unknown dataset 'digitz'; did you mean digits"),
     (["train", "mlp"], "needs --data"),
+    (["train", "mlp", "--data", "shapes"], "shapes is not a classification dataset"),
+    (["train", "mlp", "--data", "digits", "--augment"], "digits declares no augmentation"),
+    (["train", "mlp", "--data", "digits", "--epochs", "-1"], "'--epochs'"),
+    (["train", "mlp", "--data", "digits", "--subset", "0"], "'--subset'"),
+    (["train", "mlp", "--data", "digits", "--subset", "5000"], "subset must lie in [1, 1437]"),
+    (["train", "mlp", "--data", "digits", "--lr", "nan"], "'--lr': must be a number in (0, 10]"),
+    (["train", "mlp", "--data", "digits", "--lr", "1e9"], "'--lr': must be a number in (0, 10]"),
+    (["train", "mlp", "--data", "digits", "--seed", "-1"], "'--seed'"),
+    (["train", "mlp", "--data", "digits", "--schedule", "linear"], "'--schedule'"),
+    (["train", "mlp", "--data", "digits", "--profile", "smoke"], "'--profile'"),
+    (["train", "mlp", "--data", "digits", "--steps", "5"],
+     "--steps does not apply to classifier training (mlp); it is an option of detector"),
+    (["train", "mlp", "--data", "digits", "--bogus", "1"],
+     "no such option --bogus for classifier training (mlp)"),
+    (["train", "retinanet", "--epochs", "3"],
+     "--epochs does not apply to detector training (retinanet)"),
+    (["train", "retinanet", "--data", "digits"], "detectors train on --data shapes"),
+    (["train", "alphazero", "--game", "tictactoe", "--lr", "0.1"],
+     "--lr does not apply to alphazero training"),
+    (["train", "alphazero", "--game", "tictactoe", "--resume"],
+     "--resume does not apply to alphazero training"),
+    (["train", "alphazero"], "needs --game"),
+    (["train", "alphazero", "--game", "chess"], "unknown game 'chess'"),
+    (["train", "alphazero", "--game", "tictactoe", "--iterations", "0"], "'--iterations'"),
     (["play", "chess"], "chess"),
     (["play", "tictactoe", "--checkpoint", "no/such"], "no/such"),
 ])
-def test_user_errors_are_one_line_with_exit_code_2(args, message, tmp_path):
-    out = cli(*args, cwd=tmp_path)
-    assert out.returncode == 2, out.stderr
-    lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], out.stderr
-    assert "Traceback" not in out.stderr
+def test_user_errors_are_one_line_with_exit_code_2(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_in_process(args, monkeypatch, capsys)
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err
 
 
-def test_list_shows_every_lecture2_experiment():
-    out = cli("list", "--lecture", "2")
-    assert out.returncode == 0
-    assert "l2.xor" in out.stdout and "l2.backprop" in out.stdout
+def test_out_that_is_a_file_is_refused(tmp_path, monkeypatch, capsys):
+    (tmp_path / "file").write_text("x")
+    for name, extra in (("mlp", ["--data", "digits"]), ("retinanet", []),
+                        ("alphazero", ["--game", "tictactoe"])):
+        code, _, err = run_in_process(["train", name, *extra, "--out", str(tmp_path / "file")],
+                                      monkeypatch, capsys)
+        assert code == 2 and "'--out'" in err and "is a file" in err, err
+
+
+def test_every_name_has_one_kind_and_kinds_share_the_common_options():
+    assert kind_of("mlp").name == "classifier" and kind_of("resnet20").name == "classifier"
+    assert kind_of("mask_rcnn").name == "detector" and kind_of("alphazero").name == "alphazero"
+    for kind in KINDS:
+        assert {"--device", "--seed", "--out", "--profile"} <= kind.options(), kind.name
+    names = [n for kind in KINDS for n in kind.names()]
+    assert len(names) == len(set(names))
+
+
+def test_train_help_lists_the_kinds_and_a_kind_shows_its_options(monkeypatch, capsys):
+    code, out, _ = run_in_process(["train", "--help"], monkeypatch, capsys)
+    assert code == 0 and all(kind.name in out for kind in KINDS)
+    code, out, _ = run_in_process(["train", "retinanet", "--help"], monkeypatch, capsys)
+    assert code == 0 and "--steps" in out and "--epochs" not in out
+
+
+def test_list_shows_every_lecture2_experiment(monkeypatch, capsys):
+    code, out, _ = run_in_process(["list", "--lecture", "2"], monkeypatch, capsys)
+    assert code == 0
+    assert "l2.xor" in out and "l2.backprop" in out
 
 
 def test_train_then_eval_then_refuse_to_overwrite(tmp_path):
@@ -56,11 +115,11 @@ def test_train_then_eval_then_refuse_to_overwrite(tmp_path):
     assert again.returncode == 2 and "already holds a checkpoint" in again.stderr
 
 
-def test_bench_lists_and_names_unknown_benchmarks():
-    listed = cli("bench")
-    assert listed.returncode == 0 and "zoo_throughput" in listed.stdout
-    unknown = cli("bench", "zoo_throughpt")
-    assert unknown.returncode == 2 and "did you mean zoo_throughput" in unknown.stderr
+def test_bench_lists_and_names_unknown_benchmarks(monkeypatch, capsys):
+    code, out, _ = run_in_process(["bench"], monkeypatch, capsys)
+    assert code == 0 and "zoo_throughput" in out
+    code, _, err = run_in_process(["bench", "zoo_throughpt"], monkeypatch, capsys)
+    assert code == 2 and "did you mean zoo_throughput" in err
 
 
 def test_train_alphazero_then_play_against_the_checkpoint(tmp_path):
@@ -72,6 +131,10 @@ def test_train_alphazero_then_play_against_the_checkpoint(tmp_path):
                stdin="x\n1\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")
     assert game.returncode == 0, game.stderr
     assert "the agent plays" in game.stdout
+    ev = cli("eval", str(folder))
+    assert ev.returncode == 2 and "lecturelab play tictactoe --checkpoint" in ev.stderr
+    wrong = cli("play", "connect4", "--checkpoint", str(folder))
+    assert wrong.returncode == 2 and "is a tictactoe agent" in wrong.stderr
 
 
 def test_train_a_detector_on_shapes_then_eval_prints_the_coco_table(tmp_path):
@@ -82,8 +145,8 @@ def test_train_a_detector_on_shapes_then_eval_prints_the_coco_table(tmp_path):
     ev = cli("eval", str(folder), "--device", "cpu")
     assert ev.returncode == 0, ev.stderr
     assert "AP50" in ev.stdout and "COCO evaluation" in ev.stdout
-    wrong = cli("train", "retinanett", "--data", "shapes")
-    assert wrong.returncode == 2 and "did you mean retinanet" in wrong.stderr
+    play = cli("play", "tictactoe", "--checkpoint", str(folder))
+    assert play.returncode == 2 and "holds a detector, not an AlphaZero agent" in play.stderr
 
 
 def test_python_dash_m_runs_the_same_cli():

@@ -79,6 +79,7 @@ class Registry:
 
 models = Registry("model", home="lecturelab.models")
 datasets = Registry("dataset", home="lecturelab.data")
+experiments = Registry("experiment")  # filled by @experiment (lab/core.py), which imports it
 
 register_model = models.register
 create_model = models.create

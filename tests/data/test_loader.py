@@ -5,7 +5,7 @@ import torch
 import torchvision.transforms.v2.functional as TF
 
 from lecturelab.data import ClassificationData, DeviceLoader
-from lecturelab.data.loader import flip_crop
+from lecturelab.data.loader import CROP_FLIP, Augmentation, flip_crop
 
 
 def _vectors(n):
@@ -150,13 +150,28 @@ def test_bad_arguments():
         DeviceLoader(x, y.int(), batch_size=1)
 
 
-def test_dataset_loaders():
+def test_small_shifts_without_flips():
+    image = torch.tensor([[1, 2], [3, 4]], dtype=torch.uint8).view(1, 1, 2, 2)
+    out = flip_crop(image.expand(3000, -1, -1, -1), torch.Generator().manual_seed(1), pad=1,
+                    flip=False)
+    as_lists = {tuple(o.flatten().tolist()) for o in out}
+    assert (1, 2, 3, 4) in as_lists and (0, 0, 0, 1) in as_lists and (4, 0, 0, 0) in as_lists
+    assert (2, 1, 4, 3) not in as_lists and len(as_lists) == 9  # 3 x 3 shifts, no mirror
+    assert torch.equal(flip_crop(image, torch.Generator(), pad=0, flip=False), image)
+
+
+def test_dataset_loaders_apply_the_declared_augmentation():
     x = torch.randint(0, 256, (10, 3, 4, 4), dtype=torch.uint8)
     y = torch.arange(10) % 2
     data = ClassificationData("d", x, y, x[:6], y[:6], num_classes=2, classes=("a", "b"),
-                              mean=(0.5,) * 3, std=(0.5,) * 3)
+                              mean=(0.5,) * 3, std=(0.5,) * 3, augmentation=Augmentation(pad=1))
     train, test = data.loaders(4, "cpu", augment=True, seed=1)
-    assert len(train) == 3 and len(test) == 2 and train.augment and not test.augment
+    assert len(train) == 3 and len(test) == 2 and not test.augment
+    assert train.augment == Augmentation(pad=1)
+    assert DeviceLoader(x, y, batch_size=2, augment=True).augment == CROP_FLIP
+    with pytest.raises(ValueError, match="d declares no augmentation"):
+        ClassificationData("d", x, y, x, y, num_classes=2, classes=("a", "b")).loaders(
+            4, augment=True)
     assert _indices(test) == y[:6].tolist()
     xb, _ = next(iter(test))
     torch.testing.assert_close(xb, (x[:4].float() / 255 - 0.5) / 0.5)

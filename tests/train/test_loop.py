@@ -31,6 +31,25 @@ def test_mlp_learns_digits_and_logs_lecture2_diagnostics():
     assert any(k.startswith("grad_norm/") for k in last)
 
 
+def test_the_loop_applies_the_datasets_augmentation_only():
+    with pytest.raises(ValueError, match="digits declares no augmentation"):
+        digits_trainer(TrainConfig(epochs=1, augment=True))
+    assert digits_trainer(TrainConfig(epochs=1)).train_loader.augment is None
+
+
+def test_recipes_default_to_the_datasets_augmentation():
+    from lecturelab.train.recipes import recipe
+
+    digits = load_dataset("digits")
+    assert not recipe("quick", digits).config.augment
+    assert recipe("quick", digits).train_subset is None  # 1,437 < 5,000: all of them
+    cifar = load_dataset("cifar10", source="subset")
+    assert recipe("quick", cifar).config.augment and recipe("full", cifar).config.augment
+    assert not recipe("quick", cifar, augment=False).config.augment
+    with pytest.raises(ValueError, match="subset must lie in"):
+        recipe("quick", digits, train_subset=0)
+
+
 def test_nan_guard_names_the_step_and_the_layer():
     trainer = digits_trainer(TrainConfig(epochs=1, batch_size=64), callbacks=[Diagnostics()])
     first_linear = next(m for m in trainer.model.modules() if isinstance(m, torch.nn.Linear))
@@ -57,6 +76,8 @@ def test_invalid_config_values_are_named():
         TrainConfig(schedule="linear")
     with pytest.raises(ValueError, match="batch_size must be positive"):
         TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="lr must be a positive number"):
+        TrainConfig(lr=float("nan"))
 
 
 def test_torchrun_trains_with_ddp_on_two_cpu_processes(tmp_path):

@@ -19,6 +19,7 @@ import lecturelab
 from lecturelab.data.cache import cached_arrays, fingerprint
 from lecturelab.data.cifar10_files import CLASSES, read_cifar10
 from lecturelab.data.core import ClassificationData
+from lecturelab.data.loader import CROP_FLIP
 from lecturelab.registry import register_dataset
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def cifar10(source: str | Path | None = None) -> ClassificationData:
         "cifar10",
         *(torch.from_numpy(arrays[k]) for k in ("x_train", "y_train", "x_test", "y_test")),
         num_classes=len(CLASSES), classes=CLASSES, mean=MEAN, std=STD, source=str(path),
+        augmentation=CROP_FLIP,
     )
 
 

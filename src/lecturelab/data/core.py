@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
-from lecturelab.data.loader import DeviceLoader, check_examples
+from lecturelab.data.loader import Augmentation, DeviceLoader, check_examples
 
 
 @dataclass(repr=False)
@@ -21,7 +21,9 @@ class ClassificationData:
     """A train / test split of labelled examples and what the labels mean.
 
     `mean` and `std` are per-channel statistics in [0, 1] units for images (None for vectors);
-    `source` says where the examples were read from, when that matters (cifar10).
+    `source` says where the examples were read from, when that matters (cifar10);
+    `augmentation` is the one that suits these images (None: train without any), what
+    `TrainConfig(augment=True)` and `lecturelab train --augment` apply.
     """
 
     name: str
@@ -34,6 +36,7 @@ class ClassificationData:
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
     source: str = ""
+    augmentation: Augmentation | None = None
 
     def __post_init__(self) -> None:
         check_examples(self.x_train, self.y_train, what=f"{self.name} train")
@@ -42,6 +45,8 @@ class ClassificationData:
             raise ValueError(f"{self.name}: x_test must match x_train's dtype and sample shape "
                              f"{self.x_train.dtype} {self.input_shape}, got {self.x_test.dtype} "
                              f"{tuple(self.x_test.shape[1:])}")
+        if self.augmentation is not None and self.x_train.dim() != 4:
+            raise ValueError(f"{self.name}: only images can declare an augmentation")
         if len(self.classes) != self.num_classes:
             raise ValueError(f"{self.name}: classes must name all {self.num_classes} classes, "
                              f"got {len(self.classes)}")
@@ -100,11 +105,20 @@ class ClassificationData:
         """(train, test) loaders on `device`: train shuffled (and sharded across `world_size`
         ranks), test in order, unsharded and never augmented."""
         train = DeviceLoader(self.x_train, self.y_train, batch_size=batch_size, device=device,
-                             shuffle=True, augment=augment, mean=self.mean, std=self.std,
-                             seed=seed, rank=rank, world_size=world_size)
+                             shuffle=True, augment=self.train_augmentation(augment),
+                             mean=self.mean, std=self.std, seed=seed, rank=rank,
+                             world_size=world_size)
         test = DeviceLoader(self.x_test, self.y_test, batch_size=batch_size, device=device,
                             shuffle=False, mean=self.mean, std=self.std)
         return train, test
+
+    def train_augmentation(self, augment: bool) -> Augmentation | None:
+        """The declared augmentation if `augment`, else None; asking for one that the dataset
+        does not declare is an error."""
+        if augment and self.augmentation is None:
+            raise ValueError(f"{self.name} declares no augmentation (it suits no shift or flip "
+                             f"of its examples); train without augment")
+        return self.augmentation if augment else None
 
     def _class_indices(self, classes: Sequence[int | str] | None) -> list[int]:
         if classes is None:

@@ -1,21 +1,38 @@
 """Batches from a dataset that lives on the device, augmented there (the speed-run way).
 
 The whole set sits on the device as uint8 images (or float32 vectors); each batch is gathered,
-augmented with random 4-px-padded crops and horizontal flips (the standard CIFAR-10 recipe of
-He et al. 2016, Sec. 4.2), scaled to [0, 1] and normalised, all as whole-batch tensor ops, as in
-Jordan's airbench (2024). There are no per-sample workers. Order and augmentation are a pure
-function of (seed, epoch), so a run resumed at an epoch boundary sees the same batches.
+augmented (random crops of a zero-padded copy, i.e. small shifts, and optionally horizontal
+flips: `Augmentation`; for CIFAR-10 the 4-px crop + flip of He et al. 2016, Sec. 4.2), scaled to
+[0, 1] and normalised, all as whole-batch tensor ops, as in Jordan's airbench (2024). There are
+no per-sample workers. Order and augmentation are a pure function of (seed, epoch), so a run
+resumed at an epoch boundary sees the same batches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
-PAD = 4  # pixels of zero padding before a random crop
+PAD = 4  # pixels of zero padding before a random crop (He et al. 2016, Sec. 4.2)
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Label-preserving changes to training images, declared by each dataset for its images."""
+
+    pad: int = 0  # shift by up to this many pixels: a random crop of the zero-padded image
+    flip: bool = False  # flip half of the images left-right (not digits: a mirrored 7 is none)
+
+    def __post_init__(self) -> None:
+        if self.pad < 0:
+            raise ValueError(f"pad must be >= 0, got {self.pad}")
+
+
+CROP_FLIP = Augmentation(pad=PAD, flip=True)  # the CIFAR-10 recipe of He et al. 2016
 
 
 def check_examples(x: Tensor, y: Tensor, *, what: str) -> None:
@@ -37,6 +54,7 @@ class DeviceLoader:
     `world_size`-th example from position `rank`: shards are disjoint and of equal length
     (the last N % world_size examples of the permutation are left out), as
     DistributedDataParallel needs. Each pass advances the epoch; `set_epoch` fixes it.
+    `augment` is an `Augmentation`, or True for `CROP_FLIP`.
     """
 
     def __init__(
@@ -48,7 +66,7 @@ class DeviceLoader:
         device: str | torch.device = "cpu",
         shuffle: bool = True,
         drop_last: bool = False,
-        augment: bool = False,
+        augment: bool | Augmentation = False,
         mean: Sequence[float] | None = None,
         std: Sequence[float] | None = None,
         seed: int = 0,
@@ -67,8 +85,8 @@ class DeviceLoader:
             raise ValueError("mean and std normalise uint8 images; float vectors pass through")
         self.device = torch.device(device)
         self.x, self.y = x.to(self.device), y.to(self.device)
-        self.batch_size, self.shuffle, self.drop_last, self.augment = (
-            batch_size, shuffle, drop_last, augment)
+        self.augment = CROP_FLIP if augment is True else augment or None
+        self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.epoch = 0
         self.mean = self._channel_stat(mean, "mean", 0.0)
@@ -107,25 +125,26 @@ class DeviceLoader:
         x, y = self.x[idx], self.y[idx]
         if x.dim() == 2:
             return x, y
-        if self.augment:
-            x = flip_crop(x, gen)
+        if self.augment is not None:
+            x = flip_crop(x, gen, pad=self.augment.pad, flip=self.augment.flip)
         x = x.float().div_(255).sub_(self.mean).div_(self.std)
         return x, y
 
 
-def flip_crop(x: Tensor, gen: torch.Generator) -> Tensor:
-    """Randomly crop each image of (B, C, H, W) from its 4-px zero-padded copy, then flip half
-    of them left-right. The random numbers come from `gen` on the CPU, for every device."""
+def flip_crop(x: Tensor, gen: torch.Generator, *, pad: int = PAD, flip: bool = True) -> Tensor:
+    """Randomly crop each image of (B, C, H, W) from its `pad`-px zero-padded copy, then (if
+    `flip`) flip half of them left-right. The random numbers come from `gen` on the CPU, for
+    every device."""
     b, _, h, w = x.shape
-    shift = torch.randint(0, 2 * PAD + 1, (2, b), generator=gen).to(x.device)
-    flip = (torch.rand(b, generator=gen) < 0.5).to(x.device)
-    padded = torch.nn.functional.pad(x, (PAD, PAD, PAD, PAD))  # (B, C, H+8, W+8)
+    shift = torch.randint(0, 2 * pad + 1, (2, b), generator=gen).to(x.device)
+    flips = (torch.rand(b, generator=gen) < 0.5).to(x.device) & flip
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))  # (B, C, H+2pad, W+2pad)
     rows = shift[0, :, None] + torch.arange(h, device=x.device)  # (B, H)
     cols = shift[1, :, None] + torch.arange(w, device=x.device)  # (B, W)
     batch = torch.arange(b, device=x.device)[:, None, None]
     crops = padded[batch, :, rows[:, :, None], cols[:, None, :]]  # (B, H, W, C)
     crops = crops.permute(0, 3, 1, 2)  # (B, C, H, W)
-    return torch.where(flip[:, None, None, None], crops.flip(3), crops).contiguous()
+    return torch.where(flips[:, None, None, None], crops.flip(3), crops).contiguous()
 
 
 def _mix(seed: int, epoch: int) -> int:

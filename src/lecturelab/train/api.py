@@ -1,13 +1,17 @@
-"""Train any registered classifier on any registered dataset, and evaluate its checkpoints.
+"""Train any registered classifier on any registered dataset; load and evaluate checkpoints.
 
 What `lecturelab train` and `lecturelab eval` call; usable from Python the same way.
+`load_trained(folder)` reads a checkpoint of any kind (classifier, detector, AlphaZero agent)
+and builds its model.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -20,6 +24,11 @@ from lecturelab.train.callbacks import Checkpointer, Diagnostics, MetricsLog, Pr
 from lecturelab.train.checkpoint import Checkpoint, load_checkpoint
 from lecturelab.train.distributed import close_distributed, init_distributed
 from lecturelab.train.loop import TrainConfig, Trainer, TrainState, evaluate
+
+if TYPE_CHECKING:
+    from lecturelab.detection.recipes import DetectorRecipe, Scenes
+
+DETECTORS = ("retinanet", "faster_rcnn", "mask_rcnn")  # the lecture-4 detectors, by name
 
 
 def build_model(name: str, data: ClassificationData, **kwargs: Any) -> nn.Module:
@@ -48,8 +57,9 @@ def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_d
         if train_subset and train_subset < len(data.y_train):
             data = data.subset(n_train=train_subset, seed=cfg.seed)
         model = build_model(model_name, data, **model_kwargs)
-        meta = {"model": model_name, "model_kwargs": model_kwargs, "data": data_name,
-                "train_subset": train_subset, "config": dataclasses.asdict(cfg)}
+        meta = {"kind": "classifier", "model": model_name, "model_kwargs": model_kwargs,
+                "data": data_name, "train_subset": train_subset,
+                "config": dataclasses.asdict(cfg)}
         callbacks = [Diagnostics(), MetricsLog(out_dir / "metrics.jsonl"),
                      Checkpointer(out_dir, meta)]
         if progress and dist.is_main:
@@ -79,8 +89,35 @@ def restore(trainer: Trainer, out_dir: Path, meta: dict[str, Any]) -> None:
 
 def load_model(checkpoint: str | Path) -> nn.Module:
     """The trained model of a training folder (or its checkpoint.json), in eval mode."""
+    return load_trained(checkpoint).model
+
+
+@dataclass
+class Trained:
+    """What a checkpoint holds, built: what `lecturelab eval` and `play` need."""
+
+    kind: str  # classifier | detector | alphazero
+    model: nn.Module  # in eval mode; for alphazero the policy-value network
+    meta: dict[str, Any]  # the checkpoint's JSON state (model name, data or game, config, ...)
+
+
+def load_trained(checkpoint: str | Path) -> Trained:
+    """Read the checkpoint of a training folder (or its checkpoint.json) of any kind and build
+    its model with the trained weights."""
     ckpt = load_checkpoint(checkpoint)
-    return model_from(ckpt, load_dataset(ckpt.meta["data"]))
+    if ckpt.kind not in BUILDERS:
+        raise ValueError(f"{checkpoint}: unknown checkpoint kind {ckpt.kind!r}; expected one "
+                         f"of {', '.join(BUILDERS)}")
+    try:
+        model = BUILDERS[ckpt.kind](ckpt)
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"{checkpoint}: corrupt {ckpt.kind} checkpoint state ({e!r})") from e
+    try:
+        model.load_state_dict(ckpt.model_state)
+    except RuntimeError as e:
+        raise ValueError(f"{checkpoint}: the weights do not match the {ckpt.kind} they name: "
+                         f"{str(e).splitlines()[0]}") from e
+    return Trained(ckpt.kind, model.eval(), ckpt.meta)
 
 
 def model_from(ckpt: Checkpoint, data: ClassificationData) -> nn.Module:
@@ -89,10 +126,62 @@ def model_from(ckpt: Checkpoint, data: ClassificationData) -> nn.Module:
     return model.eval()
 
 
+def build_detector(model: str, recipe: DetectorRecipe, scenes: Scenes) -> nn.Module:
+    """An untrained lecture-4 detector by name, for the scenes' image size and shapes' classes."""
+    from lecturelab.data.shapes import CLASSES
+    from lecturelab.detection.recipes import faster_rcnn, retinanet
+
+    if model not in DETECTORS:
+        raise ValueError(f"detector must be one of {', '.join(DETECTORS)}, got {model!r}")
+    if model == "retinanet":
+        return retinanet(recipe, scenes.size, len(CLASSES))
+    masked = dataclasses.replace(recipe, masks=model == "mask_rcnn")
+    return faster_rcnn(masked, scenes.size, len(CLASSES))
+
+
+def detector_setup(meta: dict[str, Any]) -> tuple[DetectorRecipe, Scenes]:
+    """The detector recipe and scenes stored in a detector checkpoint's JSON state."""
+    from lecturelab.detection.recipes import DetectorRecipe, Scenes
+
+    return _dataclass(DetectorRecipe, meta["recipe"]), _dataclass(Scenes, meta["scenes"])
+
+
+def _dataclass(cls: type, values: dict[str, Any]) -> Any:
+    """A frozen config dataclass from its JSON dict (lists back to tuples); unknown keys fail."""
+    if not isinstance(values, dict) or set(values) - {f.name for f in dataclasses.fields(cls)}:
+        raise TypeError(f"{cls.__name__} fields expected, got {values!r}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _untrained_classifier(ckpt: Checkpoint) -> nn.Module:
+    data = load_dataset(ckpt.meta["data"])
+    return build_model(ckpt.meta["model"], data, **ckpt.meta.get("model_kwargs", {}))
+
+
+def _untrained_detector(ckpt: Checkpoint) -> nn.Module:
+    return build_detector(ckpt.meta["model"], *detector_setup(ckpt.meta))
+
+
+def _untrained_agent_network(ckpt: Checkpoint) -> nn.Module:
+    from lecturelab.games.network import PolicyValueNet
+
+    net = ckpt.meta["net"]
+    return PolicyValueNet(**{**net, "board_shape": tuple(net["board_shape"])})
+
+
+BUILDERS: dict[str, Callable[[Checkpoint], nn.Module]] = {  # checkpoint kind -> its model
+    "classifier": _untrained_classifier,
+    "detector": _untrained_detector,
+    "alphazero": _untrained_agent_network,
+}
+
+
 def evaluate_checkpoint(checkpoint: str | Path, data_name: str | None = None, *,
                         device: torch.device | str = "cpu") -> dict[str, float]:
     """Test loss and accuracy of a checkpoint on `data_name` (default: the data it trained on)."""
     ckpt = load_checkpoint(checkpoint)
+    if ckpt.kind != "classifier":
+        raise ValueError(f"{checkpoint} holds a {ckpt.kind}, not a classifier")
     data = load_dataset(data_name or ckpt.meta["data"])
     device = torch.device(device)
     model = model_from(ckpt, data).to(device)

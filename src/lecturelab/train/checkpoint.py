@@ -1,9 +1,16 @@
 """Checkpoints: safetensors weights plus a JSON state, written atomically, resumable exactly.
 
-Layout of a training folder:
+One format for every kind of training (classifiers, detectors, AlphaZero agents). Layout of a
+training folder:
 
-    checkpoint.json                 the commit point: state + which tensor file is current
+    checkpoint.json                 the commit point: kind, model / config, state, and which
+                                    tensor file is current ("tensors")
     checkpoints/epoch-0003.safetensors   model.*, optim.*, rng.* tensors
+
+`kind` names what trained ("classifier", "detector", "alphazero"); the rest of the JSON is the
+kind's: model name and data for a classifier, model, recipe and scenes for a detector, game and
+network shape for an agent. `load_checkpoint` reads any kind; `lecturelab.train.api.load_trained`
+builds its model.
 
 A run killed at any moment leaves either the previous checkpoint or the new one, never a mix:
 the tensor file is written first (atomically), then checkpoint.json is atomically switched to it.
@@ -23,6 +30,7 @@ from safetensors.torch import load_file, save_file
 from lecturelab.io import atomic_write, write_json
 
 POINTER = "checkpoint.json"
+KINDS = ("classifier", "detector", "alphazero")  # what a checkpoint.json's "kind" may name
 
 
 @dataclass
@@ -30,10 +38,16 @@ class Checkpoint:
     """Everything needed to rebuild a model and to continue its training exactly."""
 
     model_state: dict[str, torch.Tensor]
-    meta: dict[str, Any]  # model name + kwargs, data name, config, epoch, step, history
+    meta: dict[str, Any]  # kind, model name + kwargs, data name, config, epoch, step, history
     optimizer_state: dict[str, Any] | None = None
     scheduler_state: dict[str, Any] | None = None
     rng_state: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """What trained: classifier, detector or alphazero (older classifier folders have no
+        "kind")."""
+        return self.meta.get("kind", "classifier")
 
 
 def split_optimizer_state(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -70,7 +84,11 @@ def save_checkpoint(folder: Path, ckpt: Checkpoint) -> Path:
         tensors.update(optim_tensors)
     meta["scheduler"] = ckpt.scheduler_state
     tensors.update({f"rng.{k}": v.cpu() for k, v in ckpt.rng_state.items()})
-    name = f"checkpoints/epoch-{meta.get('epoch', 0):04d}.safetensors"
+    if ckpt.kind not in KINDS:
+        raise ValueError(f"checkpoint kind must be one of {', '.join(KINDS)}, got {ckpt.kind!r}")
+    meta["kind"] = ckpt.kind
+    name = (f"checkpoints/epoch-{meta['epoch']:04d}.safetensors" if "epoch" in meta
+            else f"checkpoints/step-{meta.get('step', 0):06d}.safetensors")
     atomic_write(folder / name, lambda tmp: save_file(tensors, str(tmp)))
     old = read_pointer(folder).get("tensors") if (folder / POINTER).exists() else None
     write_json(folder / POINTER, {**meta, "tensors": name})
@@ -82,9 +100,12 @@ def save_checkpoint(folder: Path, ckpt: Checkpoint) -> Path:
 def read_pointer(folder: Path) -> dict[str, Any]:
     path = Path(folder) / POINTER
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as e:
+        meta = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"corrupt checkpoint state {path}: {e}") from e
+    if not isinstance(meta, dict) or not isinstance(meta.get("tensors"), str):
+        raise ValueError(f"corrupt checkpoint state {path}: no \"tensors\" file named")
+    return meta
 
 
 def resolve_checkpoint(path: str | Path) -> Path:
@@ -97,17 +118,24 @@ def resolve_checkpoint(path: str | Path) -> Path:
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
+    """The checkpoint of a training folder (or its checkpoint.json), of any kind: weights,
+    JSON state and, for classifiers, what resuming needs."""
     folder = resolve_checkpoint(path)
     meta = read_pointer(folder)
     tensor_file = folder / meta.pop("tensors")
+    if not tensor_file.resolve().is_relative_to(folder.resolve()):
+        raise ValueError(f"corrupt checkpoint state {folder / POINTER}: its tensor file "
+                         f"{tensor_file} lies outside the folder")
     try:
         tensors = load_file(str(tensor_file))
     except (OSError, SafetensorError) as e:
         raise ValueError(f"cannot read checkpoint tensors {tensor_file}: {e}") from e
     groups: dict[str, dict[str, torch.Tensor]] = {"model": {}, "optim": {}, "rng": {}}
     for key, value in tensors.items():
-        kind, _, rest = key.partition(".")
-        groups[kind][rest if kind != "optim" else key] = value
+        group, _, rest = key.partition(".")
+        if group not in groups:
+            raise ValueError(f"checkpoint tensors {tensor_file}: unexpected tensor {key!r}")
+        groups[group][rest if group != "optim" else key] = value
     optimizer_rest = meta.pop("optimizer", None)
     return Checkpoint(
         model_state=groups["model"],

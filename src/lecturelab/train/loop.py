@@ -33,7 +33,7 @@ class TrainConfig:
     schedule: str = "cosine"  # cosine | step (x0.1 at 50% and 75%, He et al. 2016) | constant
     warmup_epochs: float = 0.0  # linear warm-up before the schedule
     label_smoothing: float = 0.0  # cross-entropy label smoothing
-    augment: bool = False  # random crop (pad 4) + horizontal flip, images only
+    augment: bool = False  # the dataset's declared augmentation (data.augmentation), images only
     compile: bool = False  # torch.compile the model
     seed: int = 0  # data order, augmentation and initialisation
 
@@ -41,8 +41,10 @@ class TrainConfig:
         for name in ("epochs", "batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
-        if self.lr <= 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+        if not math.isfinite(self.lr) or self.lr <= 0:
+            raise ValueError(f"lr must be a positive number, got {self.lr}")
+        if not math.isfinite(self.weight_decay) or self.weight_decay < 0:
+            raise ValueError(f"weight_decay must be a number >= 0, got {self.weight_decay}")
         if self.schedule not in ("cosine", "step", "constant"):
             raise ValueError(f"schedule must be cosine, step or constant, got {self.schedule!r}")
 
@@ -106,8 +108,9 @@ class Trainer:
         self.optimizer = make_optimizer(self.model, cfg)
         self.train_loader = DeviceLoader(
             data.x_train, data.y_train, batch_size=cfg.batch_size, device=self.device,
-            shuffle=True, drop_last=True, augment=cfg.augment, mean=data.mean, std=data.std,
-            seed=cfg.seed, rank=self.dist.rank, world_size=self.dist.world_size)
+            shuffle=True, drop_last=True, augment=data.train_augmentation(cfg.augment),
+            mean=data.mean, std=data.std, seed=cfg.seed, rank=self.dist.rank,
+            world_size=self.dist.world_size)
         if len(self.train_loader) == 0:
             raise ValueError(f"batch_size {cfg.batch_size} is larger than this process's share "
                              f"of the {len(data.y_train)} training examples")

@@ -1,8 +1,11 @@
-"""What `lecturelab train alphazero` and `lecturelab play` call (wired into the CLI by cli.py).
+"""`lecturelab train alphazero --game GAME` and `lecturelab play GAME`: lecture 1's agent.
 
     train_alphazero("connect4", out=Path("checkpoints/alphazero-connect4"), profile="quick")
     play("connect4", checkpoint=Path("checkpoints/alphazero-connect4"), simulations=200,
          human_first=True)
+
+The agent is saved in the project's one checkpoint format (kind "alphazero", train/checkpoint.py)
+and read back through `lecturelab.train.api.load_trained`.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+import typer
 
+from lecturelab.cli.core import UserError, app, console
+from lecturelab.cli.options import Device, Out, Seed, profile_option
 from lecturelab.games import alphazero
 from lecturelab.games.agent import Agent, save_network
 from lecturelab.games.alphazero import cpu_threads, training_config
@@ -22,6 +28,47 @@ from lecturelab.games.base import Game, get_game
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
 from lecturelab.runtime import resolve_device
 from lecturelab.train.checkpoint import POINTER
+
+PROFILES = ("smoke", "quick", "full")
+train_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@train_app.command(name="alphazero")
+def train_alphazero_cli(
+    name: Annotated[str, typer.Argument(help="alphazero.")],
+    game: Annotated[str | None, typer.Option(help="tictactoe or connect4.")] = None,
+    profile: Annotated[str, profile_option(PROFILES, "quick: a CPU; full: for a GPU.")
+                       ] = "quick",
+    iterations: Annotated[int | None, typer.Option(min=1, help="Self-play rounds (default: "
+                                                   "the profile's).")] = None,
+    simulations: Annotated[int | None, typer.Option(min=1, help="MCTS simulations a move in "
+                                                    "self-play.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Self-play processes (default: "
+                                                "one, the fastest on 2 cores).")] = None,
+    device: Device = "auto",
+    seed: Seed = 0,
+    out: Out = None,
+) -> None:
+    """Train an AlphaZero agent by self-play (Silver et al. 2018), one checkpoint a round."""
+    if game is None:
+        raise UserError("train alphazero needs --game tictactoe or --game connect4")
+    path = train_alphazero(game, out=out or Path("checkpoints") / f"alphazero-{game}",
+                           profile=profile, iterations=iterations, simulations=simulations,
+                           workers=workers, seed=seed, device=device)
+    console.print(f"checkpoint: {path}")
+
+
+@app.command(name="play")
+def play_cli(
+    game: Annotated[str, typer.Argument(help="tictactoe or connect4.")],
+    checkpoint: Annotated[Path | None, typer.Option(help="An AlphaZero training folder.")] = None,
+    simulations: Annotated[int, typer.Option(min=1, help="The agent's MCTS simulations a move.")
+                           ] = 200,
+    second: Annotated[bool, typer.Option(help="Let the agent move first.")] = False,
+    seed: Seed = 0,
+) -> None:
+    """Play against the agent in the terminal (without a checkpoint: pure-rollout MCTS)."""
+    play(game, checkpoint=checkpoint, simulations=simulations, human_first=not second, seed=seed)
 
 
 def train_alphazero(game: str, *, out: Path, profile: str = "quick",
@@ -90,10 +137,14 @@ def opponent_for(rules: Game, checkpoint: Path | None, simulations: int, seed: i
     if checkpoint is None:
         return MCTSPlayer(rules, RolloutEvaluator(rules, rng=rng), num_simulations=simulations,
                           rng=rng)
-    agent = Agent.from_checkpoint(checkpoint, num_simulations=simulations, seed=seed)
-    if agent.game.name != rules.name:
-        raise ValueError(f"{checkpoint} is a {agent.game.name} agent, not a {rules.name} one")
-    return agent
+    from lecturelab.train.api import load_trained
+
+    trained = load_trained(checkpoint)
+    if trained.kind != "alphazero":
+        raise ValueError(f"{checkpoint} holds a {trained.kind}, not an AlphaZero agent")
+    if trained.meta["game"] != rules.name:
+        raise ValueError(f"{checkpoint} is a {trained.meta['game']} agent, not a {rules.name} one")
+    return Agent(rules, trained.model, num_simulations=simulations, seed=seed)
 
 
 def ask_move(rules: Game, state: np.ndarray, input_fn: Callable[[str], str],

@@ -1,0 +1,107 @@
+"""`lecturelab list`, `run` and `report`: the experiments of the lectures and their lab book."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lecturelab.cli.core import UserError, app, console
+from lecturelab.lab.core import PROFILES, ExperimentSpec, get_experiment, list_experiments
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise UserError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    return profile
+
+
+@app.command("list")
+def list_cmd(lecture: Annotated[int | None, typer.Option(help="Only this lecture.")] = None):
+    """List the experiments: id, lecture and claim."""
+    table = Table("id", "lecture", "claim")
+    for spec in list_experiments(lecture=lecture):
+        table.add_row(spec.id, str(spec.lecture), spec.claim)
+    console.print(table)
+
+
+def select(ids: list[str], all_: bool, lecture: int | None) -> list[ExperimentSpec]:
+    if all_ or lecture is not None:
+        if ids:
+            raise UserError("give experiment ids, or --all / --lecture, not both")
+        specs = list_experiments(lecture=lecture)
+        if not specs:
+            raise UserError("no experiments registered" if lecture is None
+                            else f"no experiments for lecture {lecture}")
+        return specs
+    if not ids:
+        raise UserError("name experiments to run (see `lecturelab list`), or pass --all")
+    specs: list[ExperimentSpec] = []
+    for pattern in ids:
+        found = list_experiments(pattern) if any(c in pattern for c in "*?[") else \
+            [get_experiment(pattern)]
+        if not found:
+            raise UserError(f"no experiment matches {pattern!r}")
+        specs += [s for s in found if s not in specs]
+    return specs
+
+
+@app.command()
+def run(
+    ids: Annotated[list[str] | None, typer.Argument(help="Experiment ids or patterns.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Run every experiment.")] = False,
+    lecture: Annotated[int | None, typer.Option(help="Run one lecture's experiments.")] = None,
+    profile: Annotated[str, typer.Option(help="quick, full or smoke.")] = "quick",
+    quick: Annotated[bool, typer.Option("--quick", help="Same as --profile quick.")] = False,
+    seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    threads: Annotated[int, typer.Option(help="CPU threads per experiment (0: torch's "
+                                          "default).")] = 1,
+    out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("runs"),
+):
+    """Run experiments, print a summary and write the lab book."""
+    from lecturelab.lab.runner import run_experiments
+    from lecturelab.runtime import resolve_device
+
+    if threads < 0:
+        raise UserError(f"threads must be 0 (torch's default) or positive, got {threads}")
+    specs = select(ids or [], all_, lecture)
+    profile = check_profile("quick" if quick else profile)
+    dev = resolve_device(device)
+    status = console.status("")
+
+    def on_start(spec: ExperimentSpec) -> None:
+        status.update(f"[{specs.index(spec) + 1}/{len(specs)}] {spec.id}: {spec.claim}")
+
+    def on_end(record: dict) -> None:
+        console.print(f"{record['id']:<36} {record['verdict']:<15} {record['seconds']:7.1f} s")
+
+    with status:
+        run_dir, records = run_experiments(specs, profile=profile, seed=seed, device=dev,
+                                           out_root=out, threads=threads, on_start=on_start,
+                                           on_end=on_end)
+    print_summary(records)
+    console.print(f"lab book: {(run_dir / 'report.html').resolve()}")
+
+
+def print_summary(records: list[dict]) -> None:
+    from lecturelab.lab.report import key_numbers
+
+    colour = {"reproduced": "green", "not reproduced": "yellow", "error": "red"}
+    table = Table("id", "verdict", "key numbers", "seconds", title="summary")
+    for r in records:
+        v = r["verdict"]
+        table.add_row(r["id"], f"[{colour[v]}]{v}[/]", key_numbers(r), f"{r['seconds']:.1f}")
+    console.print(table)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")] = Path("runs/latest")):
+    """Rebuild the lab book of a run folder from its result files."""
+    from lecturelab.lab.report import write_report
+
+    if not run_dir.is_dir() or not any(run_dir.glob("*/result.json")):
+        raise UserError(f"{run_dir} is not a run folder (no */result.json in it)")
+    console.print(f"lab book: {write_report(run_dir).resolve()}")

@@ -1,0 +1,57 @@
+"""Options that several kinds of training share, each validated as it is parsed: a bad value
+ends with one line that names the option (exit code 2)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+MAX_LR = 10.0  # a larger peak learning rate is a typo, not a recipe
+
+
+def check_lr(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and 0 < value <= MAX_LR):
+        raise typer.BadParameter(f"must be a number in (0, {MAX_LR:g}], got {value}")
+    return value
+
+
+def check_weight_decay(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and 0 <= value < 1):
+        raise typer.BadParameter(f"must be a number in [0, 1), got {value}")
+    return value
+
+
+def check_out(value: Path | None) -> Path | None:
+    if value is not None and value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file; give a folder for the checkpoint")
+    return value
+
+
+def one_of(choices: Sequence[str]) -> Callable[[str | None], str | None]:
+    """A callback that accepts only `choices` (or no value)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def profile_option(choices: Sequence[str], help: str) -> typer.models.OptionInfo:
+    return typer.Option(callback=one_of(choices), help=f"{' | '.join(choices)}. {help}")
+
+
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+Seed = Annotated[int, typer.Option(min=0, help="Seed of initialisation, data order and "
+                                             "augmentation (>= 0).")]
+Out = Annotated[Path | None, typer.Option(callback=check_out, help="Training folder (default: "
+                                          "checkpoints/<model>-<data or game>).")]
+Lr = Annotated[float | None, typer.Option(callback=check_lr, help="Peak learning rate (default: "
+                                          "the profile's).")]
+BatchSize = Annotated[int | None, typer.Option(min=1, help="Examples a step, per process "
+                                               "(default: the profile's).")]
