@@ -89,8 +89,6 @@ def to_jsonable(obj: Any, where: str = "value") -> Any:
     if isinstance(obj, torch.Tensor):
         return to_jsonable(obj.detach().cpu().tolist(), where)
     if isinstance(obj, np.ndarray):
-        if obj.dtype.hasobject:
-            raise TypeError(f"{where} is an object array, which JSON cannot hold")
         return to_jsonable(obj.tolist(), where)
     if isinstance(obj, np.generic):
         return to_jsonable(obj.item(), where)

@@ -60,7 +60,7 @@ def holds_unwritable(value):
     if isinstance(value, list | tuple):
         return any(holds_unwritable(v) for v in value)
     if isinstance(value, np.ndarray):
-        return value.dtype.hasobject
+        return value.dtype.hasobject and holds_unwritable(value.tolist())
     return isinstance(value, set | bytes | Opaque | complex)
 
 
