@@ -68,6 +68,14 @@ def sweep_stale_tmp(folder: str | Path) -> list[Path]:
     return stale
 
 
+def is_inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path`, after following links, lies inside `folder`; False for a link loop."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return False
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 

@@ -27,6 +27,7 @@ from torch import Tensor
 
 from lecturelab.data.shapes import CLASSES, Scene, collate
 from lecturelab.errors import LabError, one_line
+from lecturelab.io import is_inside
 
 
 def encode_masks(masks: Tensor) -> list[dict[str, Any]]:
@@ -125,7 +126,7 @@ class CocoDataset(torch.utils.data.Dataset):
         """The file of image i, which must lie inside the image root (after links)."""
         name = self.images[i]["file_name"]
         path = self.image_root / name
-        if not path.resolve().is_relative_to(self.image_root.resolve()):
+        if not is_inside(path, self.image_root):
             raise LabError(f"{self.json_path}: images[{i}].file_name {name!r} lies outside the "
                            f"image root {self.image_root}")
         return path
