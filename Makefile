@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test stress lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The fuzz tests (tests/fuzz, marker `stress`) with 2000 random examples each instead of 50.
+stress: install
+	LECTURELAB_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -m stress --hypothesis-show-statistics
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -68,6 +68,14 @@ def sweep_stale_tmp(folder: str | Path) -> list[Path]:
     return stale
 
 
+def is_inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether `path`, after following links, lies inside `folder`; False for a link loop."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return False
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
@@ -89,8 +97,6 @@ def to_jsonable(obj: Any, where: str = "value") -> Any:
     if isinstance(obj, torch.Tensor):
         return to_jsonable(obj.detach().cpu().tolist(), where)
     if isinstance(obj, np.ndarray):
-        if obj.dtype.hasobject:
-            raise TypeError(f"{where} is an object array, which JSON cannot hold")
         return to_jsonable(obj.tolist(), where)
     if isinstance(obj, np.generic):
         return to_jsonable(obj.item(), where)

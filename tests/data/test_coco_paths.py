@@ -95,3 +95,10 @@ def test_json_that_is_not_utf8_or_nests_too_deep_is_named(tmp_path, root):
         path.write_bytes(data)
         with pytest.raises(LabError, match=r"annotations\.json: not valid JSON"):
             load_coco(path, root)
+
+
+def test_a_symlink_loop_is_refused_not_crashed_on(tmp_path, root):
+    (root / "loop.png").symlink_to("loop.png")
+    data = load_coco(coco_file(tmp_path, "loop.png"), root)
+    with pytest.raises(LabError, match="lies outside the image root"):
+        data[0]

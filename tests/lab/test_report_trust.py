@@ -112,3 +112,13 @@ def test_a_record_calling_itself_malformed_is_checked_like_any_other(tmp_path):
     write_run(tmp_path, record(verdict="malformed", problems=PAYLOAD, raw=None))
     html = write_report(tmp_path).read_text()
     assert "verdict must be one of reproduced, not reproduced, error, got &#x27;malformed" in html
+
+
+def test_symlink_loops_are_refused_not_crashed_on(tmp_path):
+    write_run(tmp_path, record(figures=["loop.png"]))
+    (tmp_path / "l2.a" / "loop.png").symlink_to("loop.png")
+    (tmp_path / "l2.b").mkdir()
+    (tmp_path / "l2.b" / "result.json").symlink_to("result.json")
+    html = write_report(tmp_path).read_text()
+    assert "figure &#x27;loop.png&#x27; links outside the folder of l2.a" in html
+    assert "1 experiments, 1 reproduced, 0 not reproduced, 0 error." in html  # the loop: no file

@@ -40,7 +40,7 @@ def run_all(tmp_path, *specs):
 
 @pytest.mark.parametrize(("metric", "kind"), [({1, 2}, "set"), (Opaque(), "Opaque"),
                                               ([1, b"raw"], "bytes"),
-                                              (np.array([Opaque()]), "object array"),
+                                              (np.array(["a", Opaque()]), "Opaque"),
                                               ({"deep": {"deeper": 1j}}, "complex")])
 def test_a_metric_json_cannot_hold_is_that_experiments_error(tmp_path, metric, kind):
     run_dir, recs = run_all(tmp_path, spec("l2.odd", returning(metric)),

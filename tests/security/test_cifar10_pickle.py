@@ -70,3 +70,15 @@ def test_labels_outside_the_ten_classes_are_refused(tmp_path):
     write_batches(tmp_path / "py", lambda batch: {**batch, b"labels": [3, 10]})
     with pytest.raises(LabError, match=r"data_batch_1: 2 images need as many labels in 0\.\.9"):
         read_python_batches(tmp_path / "py")
+
+
+def test_a_crafted_batch_in_lecturelab_cifar10_is_refused_by_load_dataset(tmp_path, monkeypatch):
+    from lecturelab.data import load_dataset
+
+    marker = tmp_path / "the-pickle-ran"
+    write_batches(tmp_path / "py", lambda batch: MakeFolder(marker))
+    monkeypatch.setenv("LECTURELAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LECTURELAB_CIFAR10", str(tmp_path / "py"))
+    with pytest.raises(LabError, match="refused CIFAR-10 batch"):
+        load_dataset("cifar10")
+    assert not marker.exists()

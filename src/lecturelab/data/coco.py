@@ -26,7 +26,8 @@ from PIL import Image
 from torch import Tensor
 
 from lecturelab.data.shapes import CLASSES, Scene, collate
-from lecturelab.errors import LabError
+from lecturelab.errors import LabError, one_line
+from lecturelab.io import is_inside
 
 
 def encode_masks(masks: Tensor) -> list[dict[str, Any]]:
@@ -105,12 +106,12 @@ class CocoDataset(torch.utils.data.Dataset):
             with Image.open(path) as file:
                 pixels = np.asarray(file.convert("RGB"))  # (H, W, 3)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
-            raise LabError(f"{self.json_path}: images[{i}] cannot be read from {path}: "
-                           f"{str(e)[:200]}") from e
+            raise LabError(f"{self.json_path}: images[{i}] cannot be read from "
+                           f"{one_line(str(path))}: {one_line(str(e))}") from e
         image = torch.from_numpy(pixels.transpose(2, 0, 1).copy())
         if tuple(image.shape[-2:]) != (h, w):
             raise ValueError(f"{self.json_path}: images[{i}] height/width ({h}, {w}) do not "
-                             f"match {path}, which is {tuple(image.shape[-2:])}")
+                             f"match {one_line(str(path))}, which is {tuple(image.shape[-2:])}")
         masks = torch.zeros((len(anns), h, w), dtype=torch.bool)
         for k, ann in enumerate(anns):
             masks[k] = torch.from_numpy(self._mask(ann, h, w).astype(bool))
@@ -125,7 +126,7 @@ class CocoDataset(torch.utils.data.Dataset):
         """The file of image i, which must lie inside the image root (after links)."""
         name = self.images[i]["file_name"]
         path = self.image_root / name
-        if not path.resolve().is_relative_to(self.image_root.resolve()):
+        if not is_inside(path, self.image_root):
             raise LabError(f"{self.json_path}: images[{i}].file_name {name!r} lies outside the "
                            f"image root {self.image_root}")
         return path
@@ -135,7 +136,7 @@ class CocoDataset(torch.utils.data.Dataset):
             mask = _decode(ann["segmentation"], h, w)
         except Exception as e:  # pycocotools raises bare Exception, IndexError, ... on bad input
             raise LabError(f"{self.json_path}: the segmentation of annotation id "
-                           f"{ann.get('id')!r} cannot be decoded: {str(e)[:200]}") from e
+                           f"{ann.get('id')!r} cannot be decoded: {one_line(str(e))}") from e
         if mask.shape != (h, w):
             raise LabError(f"{self.json_path}: the segmentation of annotation id "
                            f"{ann.get('id')!r} is {mask.shape}, not the image's ({h}, {w})")
@@ -153,7 +154,7 @@ def load_coco(json_path: str | Path, image_root: str | Path) -> CocoDataset:
     try:
         coco = json.loads(json_path.read_text(encoding="utf-8"))
     except (ValueError, RecursionError) as e:  # bad JSON, bad UTF-8, nested too deep
-        raise LabError(f"{json_path}: not valid JSON ({str(e)[:200]})") from e
+        raise LabError(f"{json_path}: not valid JSON ({one_line(str(e))})") from e
     _check(json_path, coco)
     return CocoDataset(json_path, Path(image_root), coco)
 
@@ -186,7 +187,8 @@ def _check(path: Path, coco: Any) -> None:
         for i, item in enumerate(coco[key]):
             for name, kind in kinds.items():
                 if not isinstance(item, dict) or not isinstance(item.get(name), kind):
-                    raise fail(f"{key}[{i}].{name}", f"of type {kind}", (item or {}).get(name))
+                    got = item.get(name) if isinstance(item, dict) else item
+                    raise fail(f"{key}[{i}].{name}", f"of type {kind}", got)
     for i, im in enumerate(coco["images"]):
         if not _inside_root(im["file_name"]):
             raise fail(f"images[{i}].file_name", "a relative path inside the image root "
@@ -233,8 +235,9 @@ def _rle_counts(counts: Any, pixels: int) -> bool:
     uninitialised memory."""
     if isinstance(counts, str):
         counts = _string_counts(counts)
-    return isinstance(counts, list) and sum(counts) == pixels and all(
-        isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 2**31 for c in counts)
+    return isinstance(counts, list) and all(
+        isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 2**31 for c in counts
+    ) and sum(counts) == pixels
 
 
 def _string_counts(text: str) -> list[int] | None:

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from lecturelab.io import is_inside
+
 VERDICTS = ("reproduced", "not reproduced", "error")
 MALFORMED = "malformed"
 PLAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")  # one path component, no '/'
@@ -98,10 +100,9 @@ def malformed(name: str, found: list[str], raw: Any = None) -> Malformed:
 def read_record(run_dir: Path, path: Path) -> dict[str, Any]:
     """The record in `path` (run_dir/<id>/result.json), checked; never raises for its content."""
     folder = path.parent.name
+    if not (is_inside(path, run_dir) and path.is_file()):
+        return malformed(folder, [f"{path} is not a file inside the run folder {run_dir}"])
     try:
-        inside = path.resolve().is_relative_to(run_dir.resolve())
-        if not inside or not path.resolve().is_file():
-            return malformed(folder, [f"{path} is not a file inside the run folder {run_dir}"])
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, RecursionError, OSError) as e:  # bad JSON, bad UTF-8, too deep, unreadable
         return malformed(folder, [f"{path} cannot be read as JSON: {short(str(e), 200)}"])

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lecturelab.errors import LabError
-from lecturelab.io import atomic_write_text
+from lecturelab.io import atomic_write_text, is_inside
 from lecturelab.lab.records import MALFORMED, VERDICTS, checked, is_plain_name, load_records
 
 STYLE = """
@@ -81,9 +81,7 @@ def figure_path(run_dir: Path, id: str, name: str) -> Path:
     if not (is_plain_name(name) and name.lower().endswith(".png")):
         raise LabError(f"figure {name!r} is not a plain .png file name")
     folder, path = run_dir / id, run_dir / id / name
-    inside = (folder.resolve().is_relative_to(run_dir.resolve())
-              and path.resolve().is_relative_to(folder.resolve()))
-    if not inside:
+    if not (is_inside(folder, run_dir) and is_inside(path, folder)):
         raise LabError(f"figure {name!r} links outside the folder of {id}")
     if not path.is_file():
         raise LabError(f"figure {name!r} is missing")
