@@ -21,9 +21,8 @@ CHUNK = 1024  # queries per block of the distance matrix
 
 
 @torch.no_grad()
-def nearest_labels(embeddings: Tensor, labels: Tensor, k: int, *,
-                   normalize: bool = False) -> Tensor:
-    """(N, k) labels of each item's k nearest other items, nearest first."""
+def nearest_indices(embeddings: Tensor, k: int, *, normalize: bool = False) -> Tensor:
+    """(N, k) indices of each item's k nearest other items, nearest first."""
     neighbours = []
     for start in range(0, len(embeddings), CHUNK):
         dist = pairwise_distances(embeddings[start:start + CHUNK], embeddings,
@@ -31,7 +30,7 @@ def nearest_labels(embeddings: Tensor, labels: Tensor, k: int, *,
         rows = torch.arange(len(dist), device=dist.device)
         dist[rows, rows + start] = float("inf")  # an item is not its own neighbour
         neighbours.append(dist.topk(k, dim=1, largest=False).indices)
-    return labels[torch.cat(neighbours)]
+    return torch.cat(neighbours)
 
 
 @torch.no_grad()
@@ -48,8 +47,8 @@ def retrieval_metrics(embeddings: Tensor, labels: Tensor, *, ks: tuple[int, ...]
     if min(ks) < 1 or max(ks) >= len(labels):
         raise ValueError(f"every K of Recall@K must lie in [1, {len(labels) - 1}], got {ks}")
     depth = max(max(ks), int(counts.max()))
-    same = (nearest_labels(embeddings, labels, depth, normalize=normalize)
-            == labels[:, None])[kept]  # (Q, depth)
+    nearest = nearest_indices(embeddings, depth, normalize=normalize)  # (N, depth)
+    same = (labels[nearest] == labels[:, None])[kept]  # (Q, depth)
     r = counts[kept]
     metrics = {f"recall_at_{k}": same[:, :k].any(dim=1).double().mean().item() for k in ks}
     metrics["precision_at_1"] = same[:, 0].double().mean().item()

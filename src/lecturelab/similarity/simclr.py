@@ -92,3 +92,28 @@ def probe_encoder(encoder: nn.Module, train: Tensor, y_train: Tensor, test: Tens
     f_train, f_test = embed(encoder, train), embed(encoder, test)
     return {"probe_acc": linear_probe(f_train, y_train, f_test, y_test),
             "knn_acc": knn_accuracy(f_train, y_train, f_test, y_test)}
+
+
+def train_supervised(encoder: nn.Module, images: Tensor, labels: Tensor, recipe: SimCLRRecipe,
+                     *, mean: tuple[float, ...] | None, std: tuple[float, ...] | None,
+                     num_classes: int, seed: int = 0) -> nn.Module:
+    """The supervised baseline at equal budget: encoder + linear classifier trained with
+    cross-entropy for the same steps and batch size, on crop + flip views."""
+    gen = torch.Generator().manual_seed(seed)
+    net = nn.Sequential(encoder, nn.Linear(encoder.feature_dim, num_classes)).to(images.device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    augment = SimCLRAugment(colour=False)
+    for _ in range(recipe.steps):
+        idx = torch.randperm(len(images), generator=gen)[:recipe.batch_size].to(images.device)
+        x = normalise(augment(images[idx], gen), mean, std)
+        loss = nn.functional.cross_entropy(net(x), labels[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return net
+
+
+@torch.no_grad()
+def accuracy(net: nn.Module, x: Tensor, y: Tensor) -> float:
+    """Classification accuracy of `net` on normalised images, in eval mode."""
+    return float((embed(net, x).argmax(dim=1) == y).double().mean())

@@ -9,13 +9,16 @@ non-zero loss, and the same fraction for random and batch-hard triplets of the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
 
+from lecturelab.runtime import computed_once
 from lecturelab.similarity.distances import pairwise_distances
 from lecturelab.similarity.encoders import EmbeddingNet, build_encoder, embed
+from lecturelab.similarity.images import ImageSubset, load_subset, normalise
 from lecturelab.similarity.losses import contrastive_loss, reduce, triplet_margins
 from lecturelab.similarity.miners import MINERS, active_fraction, mine
 from lecturelab.similarity.retrieval import retrieval_metrics
@@ -55,9 +58,11 @@ def check_recipe(recipe: EmbeddingRecipe) -> None:
                          f"{recipe.batch_size}")
 
 
-def train_embedding(x: Tensor, y: Tensor, recipe: EmbeddingRecipe, *, seed: int = 0
+def train_embedding(x: Tensor, y: Tensor, recipe: EmbeddingRecipe, *, seed: int = 0,
+                    on_step: Callable[[int, EmbeddingRun], None] | None = None
                     ) -> EmbeddingRun:
-    """Train an `EmbeddingNet` on float images `x` (N, C, H, W) with labels `y`."""
+    """Train an `EmbeddingNet` on float images `x` (N, C, H, W) with labels `y`;
+    `on_step(step, run)` is called after every step (progress bars, evaluation)."""
     check_recipe(recipe)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -65,7 +70,7 @@ def train_embedding(x: Tensor, y: Tensor, recipe: EmbeddingRecipe, *, seed: int 
                          recipe.dim).to(x.device, memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
     run = EmbeddingRun(model, active={"train": [], "random": [], "batch_hard": []})
-    for _ in range(recipe.steps):
+    for step in range(recipe.steps):
         idx = torch.randint(0, len(x), (recipe.batch_size,), generator=gen).to(x.device)
         xb = x[idx].contiguous(memory_format=torch.channels_last)  # faster convs on a CPU
         loss = embedding_step(run, xb, y[idx], recipe, gen)
@@ -73,6 +78,8 @@ def train_embedding(x: Tensor, y: Tensor, recipe: EmbeddingRecipe, *, seed: int 
         loss.backward()
         optimizer.step()
         run.loss.append(loss.item())
+        if on_step is not None:
+            on_step(step, run)
     return run
 
 
@@ -100,3 +107,17 @@ def evaluate_retrieval(model: EmbeddingNet, x: Tensor, y: Tensor, *, normalize: 
                 ) -> dict[str, float]:
     """Leave-one-out retrieval metrics of the model's embeddings of a held-out set."""
     return retrieval_metrics(embed(model, x), y, normalize=normalize)
+
+
+@computed_once
+def trained_embedding(images: ImageSubset, recipe: EmbeddingRecipe, seed: int = 0,
+                      device: str = "cpu") -> tuple[EmbeddingRun, dict[str, float]]:
+    """An embedding trained on `images` (normalised by the dataset's statistics) and its
+    held-out retrieval metrics; trained once per process for each argument set, so the
+    experiments of one run share it."""
+    x_train, y_train, x_test, y_test, data = load_subset(images)
+    x_train = normalise(x_train, data.mean, data.std).to(device)
+    x_test = normalise(x_test, data.mean, data.std).to(device)
+    run = train_embedding(x_train, y_train.to(device), recipe, seed=seed)
+    return run, evaluate_retrieval(run.model, x_test, y_test.to(device),
+                                   normalize=recipe.normalize)
