@@ -37,3 +37,12 @@ def test_unknown_profile_and_miner_are_named(tmp_path):
     with pytest.raises(ValueError, match="unknown miner 'hardest'"):
         train_embedding_command(out=tmp_path, data="digits", profile="smoke", miner="hardest",
                                 progress=False)
+
+
+def test_similarity_checkpoints_are_recognised(tmp_path):
+    from lecturelab.similarity.commands import is_similarity_checkpoint
+
+    assert not is_similarity_checkpoint(tmp_path)
+    (tmp_path / "checkpoint.json").write_text('{"kind": "simclr"}')
+    assert is_similarity_checkpoint(tmp_path) and is_similarity_checkpoint(
+        tmp_path / "checkpoint.json")

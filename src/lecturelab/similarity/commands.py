@@ -200,3 +200,14 @@ def eval_similarity_command(checkpoint: Path, *, device: str = "auto") -> dict[s
         metrics |= probe_encoder(net, normalise(x_train, ds.mean, ds.std).to(dev),
                                  y_train.to(dev), x_test, y_test.to(dev))
     return metrics
+
+
+def is_similarity_checkpoint(path: Path) -> bool:
+    """Whether `path` (a folder or its checkpoint.json) holds a SimCLR or embedding model, so
+    that `lecturelab eval` can dispatch on it."""
+    folder = Path(path)
+    pointer = folder if folder.name == "checkpoint.json" else folder / "checkpoint.json"
+    try:
+        return json.loads(pointer.read_text()).get("kind") in KINDS
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return False

@@ -39,8 +39,8 @@ class ImageSubset:
     """Which labelled images an experiment uses (hashable: a `computed_once` key)."""
 
     dataset: str = "cifar10"  # a registered image dataset
-    n_train: int = 10_000  # class-balanced training images
-    n_test: int = 2_000  # class-balanced held-out images
+    n_train: int | None = 10_000  # class-balanced training images (None: all)
+    n_test: int | None = 2_000  # class-balanced held-out images (None: all)
     size: int | None = 16  # side in pixels after area resizing (None: as stored)
     seed: int = 0  # which balanced subset
 

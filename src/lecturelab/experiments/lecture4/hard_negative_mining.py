@@ -19,7 +19,7 @@ from lecturelab.similarity.figures import active_fraction_figure
 from lecturelab.similarity.images import ImageSubset
 from lecturelab.similarity.training import EmbeddingRecipe, trained_embedding
 
-DIGITS = ImageSubset(dataset="digits", n_train=1400, n_test=350, size=None)
+DIGITS = ImageSubset(dataset="digits", n_train=None, n_test=None, size=None)  # all 1,797
 MINED = ("batch_hard", "semi_hard")  # the criterion's "batch-hard or semi-hard"
 
 
