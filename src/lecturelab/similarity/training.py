@@ -32,6 +32,8 @@ class EmbeddingRecipe:
     miner: str = "semi_hard"  # triplet miner: random, semi_hard, batch_hard or batch_all
     margin: float = 1.0  # contrastive: negative margin m; triplet: margin alpha
     normalize: bool = False  # distances on the unit sphere (True) or raw embeddings
+    power: int = 2  # contrastive hinge power: 2 is Hadsell et al.'s squared form, 1 PML's
+    pair_reduction: str = "mean"  # contrastive: "mean" or "nonzero" (PML's default) per kind
     steps: int = 400  # optimiser steps
     batch_size: int = 128  # images a step, drawn uniformly
     lr: float = 1e-3  # Adam learning rate
@@ -95,7 +97,8 @@ def embedding_step(run: EmbeddingRun, xb: Tensor, yb: Tensor, recipe: EmbeddingR
             run.active[name].append(active_fraction(d, triplets, recipe.margin))
     if recipe.loss == "contrastive":
         run.active["train"].append(float("nan"))
-        return contrastive_loss(z, yb, margin=recipe.margin, normalize=recipe.normalize)
+        return contrastive_loss(z, yb, margin=recipe.margin, normalize=recipe.normalize,
+                                power=recipe.power, reduction=recipe.pair_reduction)
     triplets = mine(recipe.miner, dist.detach(), yb, margin=recipe.margin, generator=gen)
     losses = triplet_margins(dist, triplets, recipe.margin)
     run.active["train"].append(float((losses > 0).float().mean()) if losses.numel()
@@ -111,7 +114,8 @@ def evaluate_retrieval(model: EmbeddingNet, x: Tensor, y: Tensor, *, normalize: 
 
 @computed_once
 def trained_embedding(images: ImageSubset, recipe: EmbeddingRecipe, seed: int = 0,
-                      device: str = "cpu") -> tuple[EmbeddingRun, dict[str, float]]:
+                      device: str | torch.device = "cpu"
+                      ) -> tuple[EmbeddingRun, dict[str, float]]:
     """An embedding trained on `images` (normalised by the dataset's statistics) and its
     held-out retrieval metrics; trained once per process for each argument set, so the
     experiments of one run share it."""

@@ -1,11 +1,13 @@
 """l4.contrastive_vs_triplet - the contrastive loss's margin is hard to choose; the triplet loss
 asks only for relative distances (lecture 4, "beyond strong supervision").
 
-Follows Hadsell, Chopra & LeCun (2006) for the contrastive loss (pytorch-metric-learning's
-convention: plain distances, non-zero terms averaged, every pair of the batch) and Schroff et
-al. (2015, FaceNet) for the triplet loss with semi-hard mining. Unnormalised embeddings, equal
-steps, the same net and batches; Recall@1 leave-one-out on held-out images. Departures: a
-16-px CIFAR-10 subset and a 16-32-64 CNN in quick (on digits every setting saturates).
+Follows Hadsell, Chopra & LeCun (2006, eq. 4) for the contrastive loss (squared hinges over
+every pair of the batch; positive and negative pairs each averaged, then summed) and Schroff et
+al. (2015, FaceNet) for the triplet loss with semi-hard mining (non-zero terms averaged).
+Unnormalised embeddings, equal steps, the same net and batches; Recall@1 leave-one-out on
+held-out images. Departures: a 16-px CIFAR-10 subset and a 16-32-64 CNN in quick (on digits
+every setting saturates). pytorch-metric-learning's contrastive convention (plain hinges,
+non-zero terms averaged) is `EmbeddingRecipe(power=1, pair_reduction="nonzero")`.
 """
 
 from __future__ import annotations
