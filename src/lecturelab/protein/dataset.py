@@ -25,7 +25,7 @@ class FamilyConfig:
     max_length: int = 64
     depth: int = 300  # sequences in each alignment
     letters: int = 4  # alphabet size of the Potts model
-    strength: tuple[float, float] = (0.1, 0.45)  # coupling strength range
+    strength: tuple[float, float] = (0.175, 0.55)  # coupling strength range
     fraction: float = 0.8  # fraction of contacts that carry a coupling
     sweeps: int = 5  # Gibbs sweeps per alignment
 
