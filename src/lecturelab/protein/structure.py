@@ -101,9 +101,10 @@ def tm_score(model: np.ndarray, reference: np.ndarray, *, iterations: int = 20) 
         d = np.sqrt(((moved - reference) ** 2).sum(axis=-1))  # (S, L)
         best = max(best, float((1.0 / (1.0 + (d / d0) ** 2)).sum(axis=1).max() / length))
         new = _within(d, cut)
-        if (new == masks).all():
+        moving = (new != masks).any(axis=1)  # seeds whose residue set still changes
+        if not moving.any():
             break
-        masks, cut = new, d0_search + 1.0
+        masks, cut = np.unique(new[moving], axis=0), d0_search + 1.0
     return best
 
 

@@ -63,6 +63,8 @@ class HeldOut:
     fold_rmsd: float
     fold_lddt: float
     tm_path: list[float]  # TM-score (either hand) every record_every folding iterations
+    probs: np.ndarray  # (64, L, L) the predicted distogram
+    fold: np.ndarray  # (L, 3) the final fold, in the hand that scores better
 
 
 @experiment(
@@ -104,7 +106,7 @@ def protein_image(cfg: ProteinImageConfig, run: Run) -> Result:
     ]
     if run.profile == "full":
         checks.append(Check.at_least("mean fold TM-score (full)", fold_tm.mean(), 0.5))
-    worst = int(np.argmin(np.abs(fold_tm - np.median(fold_tm))))
+    middle = int(np.argmin(np.abs(fold_tm - np.median(fold_tm))))  # the chain to draw
     return Result(
         metrics={"net_precision": net_p.mean(), "net_precision_std": net_p.std(),
                  "stat_precision": stat_p.mean(), "stat_precision_std": stat_p.std(),
@@ -118,8 +120,8 @@ def protein_image(cfg: ProteinImageConfig, run: Run) -> Result:
                f"{cfg.family.min_length}-{cfg.family.max_length} residues; couplings "
                f"{cfg.family.strength} on {cfg.family.fraction:.0%} of contacts, "
                f"{cfg.family.depth} sequences; {cfg.train.steps} Adam steps"],
-        figures={"distance_maps": maps_figure(net, test[worst]),
-                 "folded_chain": chain_figure(net, test[worst], cfg.fold),
+        figures={"distance_maps": maps_figure(held[middle], test[middle]),
+                 "folded_chain": chain_figure(held[middle], test[middle]),
                  "tm_over_folding": tm_path_figure(held, cfg.fold.record_every)},
         headline=("net_precision", "stat_precision", "fold_tm", "coil_tm"),
     )
@@ -137,7 +139,7 @@ def evaluate(net: torch.nn.Module, ex: ProteinExample, fold_cfg: FoldConfig,
         fold_tm=tm_score(final, true), coil_tm=tm_score_either_hand(random_coil(len(true), rng),
                                                                      true),
         fold_rmsd=rmsd(final, true), fold_lddt=lddt(final, true),
-        tm_path=[tm_score_either_hand(x, true) for x in path])
+        tm_path=[tm_score_either_hand(x, true) for x in path], probs=probs, fold=final)
 
 
 def better_hand(model: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -146,10 +148,10 @@ def better_hand(model: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return mirror if tm_score(mirror, reference) > tm_score(model, reference) else model
 
 
-def maps_figure(net: torch.nn.Module, ex: ProteinExample) -> Figure:
+def maps_figure(held: HeldOut, ex: ProteinExample) -> Figure:
     """The lecture's image: true distances, predicted (expected) distances, contact probability
     and the co-variation statistic, side by side."""
-    probs = predict_distogram(net, ex)
+    probs = held.probs
     fig = Figure(figsize=(13, 3.6))
     panels = [(ex.distances, "true C-alpha distances (A)", "viridis_r", (0, 22)),
               (expected_distance(probs), "predicted distances (A)", "viridis_r", (0, 22)),
@@ -162,10 +164,9 @@ def maps_figure(net: torch.nn.Module, ex: ProteinExample) -> Figure:
     return fig
 
 
-def chain_figure(net: torch.nn.Module, ex: ProteinExample, fold_cfg: FoldConfig) -> Figure:
-    """The folded chain superposed (TM-score's best superposition) over the true one, in 3-D."""
-    true = ex.chain.coords
-    folded = better_hand(fold(predict_distogram(net, ex), fold_cfg)[-1], true)
+def chain_figure(held: HeldOut, ex: ProteinExample) -> Figure:
+    """The folded chain superposed (least squares) over the true one, in 3-D."""
+    true, folded = ex.chain.coords, held.fold
     rotation, translation = kabsch(folded, true)
     moved = folded @ rotation.T + translation
     fig = Figure(figsize=(5.5, 5))
