@@ -151,11 +151,12 @@ def better_hand(model: np.ndarray, reference: np.ndarray) -> np.ndarray:
 def maps_figure(held: HeldOut, ex: ProteinExample) -> Figure:
     """The lecture's image: true distances, predicted (expected) distances, contact probability
     and the co-variation statistic, side by side."""
-    probs = held.probs
-    fig = Figure(figsize=(13, 3.6))
+    predicted = expected_distance(held.probs)
+    np.fill_diagonal(predicted, 0.0)  # the diagonal is not trained on
+    fig = Figure(figsize=(14, 3.6), layout="constrained")
     panels = [(ex.distances, "true C-alpha distances (A)", "viridis_r", (0, 22)),
-              (expected_distance(probs), "predicted distances (A)", "viridis_r", (0, 22)),
-              (contact_probability(probs), "predicted P(contact)", "Greys", (0, 1)),
+              (predicted, "predicted distances (A)", "viridis_r", (0, 22)),
+              (contact_probability(held.probs), "predicted P(contact)", "Greys", (0, 1)),
               (ex.statistic, "co-variation statistic (APC MI)", "Greys", (None, None))]
     for ax, (image, title, cmap, (lo, hi)) in zip(fig.subplots(1, 4), panels, strict=True):
         shown = ax.imshow(image, cmap=cmap, vmin=lo, vmax=hi)

@@ -82,7 +82,7 @@ def universal_intelligence(cfg: UpsilonConfig, run: Run) -> Result:
 
 
 def agents_figure(est: UpsilonEstimate) -> Figure:
-    fig = Figure(figsize=(9, 3.6))
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax, ax_d = fig.subplots(1, 2)
     names = [a.name for a in AGENTS]
     ivs = [est.upsilon(n) for n in names]
@@ -101,7 +101,7 @@ def agents_figure(est: UpsilonEstimate) -> Figure:
 
 def length_figure(est: UpsilonEstimate, lengths: np.ndarray) -> Figure:
     """Mean score per program length (instructions), and each length's share of Upsilon."""
-    fig = Figure(figsize=(9, 3.6))
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax, ax_w = fig.subplots(1, 2)
     values = np.unique(lengths)
     for a in AGENTS:
