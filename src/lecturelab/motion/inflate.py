@@ -4,20 +4,21 @@ recognition?", Sec. 2.4: "Inflating 2D ConvNets into 3D" and "Bootstrapping 3D f
 
 Every k x k convolution becomes a t x k x k one (t = min(k, `time_kernel`)) whose kernel is the
 2-D kernel replicated t times along time and divided by t, so on a "boring" video - one frame
-repeated - each 3-D filter responds exactly as the 2-D filter does on that frame. Batch norm
-becomes 3-D with the same statistics; pooling becomes 1 x k x k. Time is padded by repeating
-the first and last frames (the paper pads with zeros): then the whole net, not only the
-filters, answers a repeated frame as the 2-D net answers the frame.
+repeated - each 3-D filter responds exactly as the 2-D filter does on that frame. Time is padded
+by repeating the first and last frames (the paper pads with zeros), so the whole net, not only
+each filter, answers a repeated frame as the 2-D net answers the frame.
 
-`inflate(model)` works on any zoo classifier whose `forward(x)` is a head applied to
-`forward_features(x)`: the modules that `forward_features` calls are inflated; the head is
-kept 2-D and is applied to the 3-D features averaged over time.
+How: the frames travel folded into the batch, (B*T, C, H, W), so any zoo model runs unchanged
+(its shape checks, its forward); only the convolutions unfold them to (B, C, T, H, W) to mix
+time. Everything else is already the inflated layer: 2-D batch norm over (B*T, H, W) is 3-D
+batch norm over (B, T, H, W), and 2-D pooling per frame is 1 x k x k pooling. The clip's
+logits are the mean of the per-frame outputs of the head (for a linear head after global
+average pooling, as in ResNets, exactly the head on features pooled over time too).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,19 +26,25 @@ from torch import Tensor, nn
 
 
 class InflatedConv3d(nn.Conv3d):
-    """A 3-D convolution with replicate padding in time and zero padding in space."""
+    """A t x k x k convolution on frames folded into the batch: input (B*T, C, H, W) with
+    T = `self.frames`, replicate padding in time, zero padding in space."""
+
+    frames: int = 1
 
     def forward(self, x: Tensor) -> Tensor:
+        t = self.frames
+        clip = x.view(x.shape[0] // t, t, *x.shape[1:]).transpose(1, 2)  # (B, C, T, H, W)
         pt = self.dilation[0] * (self.kernel_size[0] - 1) // 2
         if pt:
-            x = F.pad(x, (0, 0, 0, 0, pt, pt), mode="replicate")
-        return super().forward(x)
+            clip = F.pad(clip, (0, 0, 0, 0, pt, pt), mode="replicate")
+        out = super().forward(clip)  # (B, C', T, H', W'): no temporal stride
+        return out.transpose(1, 2).reshape(-1, *out.shape[1:2], *out.shape[3:])
 
 
 def inflate_conv(conv: nn.Conv2d, time_kernel: int) -> InflatedConv3d:
+    """The 3-D twin of a 2-D convolution: its kernel replicated over time and divided by t."""
     if not isinstance(conv.padding, tuple) or conv.padding_mode != "zeros":
-        raise ValueError(f"can inflate zero-padded convolutions with numeric padding, got "
-                         f"{conv}")
+        raise ValueError(f"can inflate zero-padded convolutions with numeric padding, got {conv}")
     t = min(conv.kernel_size[0], time_kernel)
     out = InflatedConv3d(conv.in_channels, conv.out_channels, (t, *conv.kernel_size),
                          stride=(1, *conv.stride), padding=(0, *conv.padding),
@@ -47,33 +54,7 @@ def inflate_conv(conv: nn.Conv2d, time_kernel: int) -> InflatedConv3d:
         out.weight.copy_(conv.weight[:, :, None].expand_as(out.weight) / t)  # replicate / t
         if conv.bias is not None:
             out.bias.copy_(conv.bias)
-    return out
-
-
-def inflate_module(m: nn.Module, time_kernel: int) -> nn.Module | None:
-    """The 3-D twin of a 2-D layer, or None if the layer works on 5-D input unchanged."""
-    if isinstance(m, nn.Conv2d):
-        return inflate_conv(m, time_kernel)
-    if isinstance(m, nn.BatchNorm2d):
-        bn = nn.BatchNorm3d(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)
-        bn.load_state_dict(m.state_dict())
-        return bn
-    if isinstance(m, nn.MaxPool2d | nn.AvgPool2d):
-        kind = nn.MaxPool3d if isinstance(m, nn.MaxPool2d) else nn.AvgPool3d
-        k, s, p = (v if isinstance(v, tuple) else (v, v) for v in (m.kernel_size,
-                                                                    m.stride or m.kernel_size,
-                                                                    m.padding))
-        extra = {"ceil_mode": m.ceil_mode}
-        return kind((1, *k), (1, *s), (0, *p), **extra)
-    if isinstance(m, nn.AdaptiveAvgPool2d | nn.AdaptiveMaxPool2d):
-        kind = nn.AdaptiveAvgPool3d if isinstance(m, nn.AdaptiveAvgPool2d) else \
-            nn.AdaptiveMaxPool3d
-        size = m.output_size if isinstance(m.output_size, tuple) else (m.output_size,) * 2
-        return kind((None, *size))  # per frame, as in 2-D
-    if type(m).__module__.startswith("torch.nn") and any(
-            isinstance(m, t) for t in (nn.Conv1d, nn.Conv3d, nn.BatchNorm1d, nn.Linear)):
-        raise ValueError(f"cannot inflate {type(m).__name__} inside forward_features")
-    return None
+    return out.to(conv.weight.device)
 
 
 class Inflated3d(nn.Module):
@@ -84,55 +65,36 @@ class Inflated3d(nn.Module):
         self.net = net
         self.num_classes = getattr(net, "num_classes", None)
 
-    def forward_features(self, clip: Tensor) -> Tensor:
+    def _fold(self, clip: Tensor) -> Tensor:
         if clip.ndim != 5:
             raise ValueError(f"clips must be (B, C, T, H, W), got {tuple(clip.shape)}")
-        return self.net.forward_features(clip)
+        for m in self.net.modules():
+            if isinstance(m, InflatedConv3d):
+                m.frames = clip.shape[2]
+        return clip.transpose(1, 2).flatten(0, 1)  # (B*T, C, H, W)
+
+    def forward_features(self, clip: Tensor) -> Tensor:
+        """Features (B, C', T, h, w)."""
+        b = clip.shape[0]
+        f = self.net.forward_features(self._fold(clip))  # (B*T, C', h, w)
+        return f.view(b, -1, *f.shape[1:]).transpose(1, 2)
 
     def forward(self, clip: Tensor) -> Tensor:
-        pooled = self.forward_features(clip).mean(2)  # (B, C, h, w): averaged over time
-        net = self.net
-        net.forward_features = lambda _x: pooled  # the 2-D head on the pooled features
-        try:
-            return type(net).forward(net, pooled)
-        finally:
-            del net.forward_features
+        out = self.net(self._fold(clip))  # (B*T, classes)
+        return out.view(clip.shape[0], -1, *out.shape[1:]).mean(1)  # (B, classes)
 
     def reset_classifier(self, num_classes: int) -> None:
         self.net.reset_classifier(num_classes)
         self.num_classes = num_classes
 
 
-def feature_modules(model: nn.Module, input_size: Sequence[int]) -> set[str]:
-    """Names of the leaf modules that `model.forward_features` calls on a (1, *input_size)."""
-    names = {m: n for n, m in model.named_modules()}
-    called: set[str] = set()
-    hooks = [m.register_forward_hook(lambda m, i, o: called.add(names[m]))
-             for m in model.modules() if not list(m.children())]
-    try:
-        with torch.no_grad():
-            model.eval().forward_features(torch.zeros(1, *input_size))
-    finally:
-        for h in hooks:
-            h.remove()
-    return called
-
-
-def inflate(model: nn.Module, *, time_kernel: int = 3,
-            input_size: Sequence[int] | None = None) -> Inflated3d:
-    """The 3-D twin of a 2-D classifier (a copy; `model` is unchanged). `input_size` (C, H, W)
-    traces which layers the features use (default: the model's `default_input_size` or
-    (in_chans, 32, 32))."""
-    size = input_size or getattr(model, "default_input_size", None) or (
-        getattr(model, "in_chans", 3), 32, 32)
-    was_training = model.training
-    used = feature_modules(model, size)
-    model.train(was_training)
+def inflate(model: nn.Module, *, time_kernel: int = 3) -> Inflated3d:
+    """The 3-D twin of a 2-D classifier (a copy; `model` is unchanged): every nn.Conv2d
+    becomes an `InflatedConv3d` with time kernel min(k, time_kernel)."""
     net = copy.deepcopy(model)
-    for name in sorted(used, key=len, reverse=True):
+    convs = [(name, m) for name, m in net.named_modules() if type(m) is nn.Conv2d]
+    for name, conv in convs:
         parent, _, child = name.rpartition(".")
-        owner = net.get_submodule(parent) if parent else net
-        twin = inflate_module(getattr(owner, child), time_kernel)
-        if twin is not None:
-            setattr(owner, child, twin)
-    return Inflated3d(net.train(was_training))
+        setattr(net.get_submodule(parent) if parent else net, child,
+                inflate_conv(conv, time_kernel))
+    return Inflated3d(net)

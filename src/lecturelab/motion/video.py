@@ -29,9 +29,9 @@ KINDS = ("3d", "2d", "2+1d")
 class Factorised(nn.Module):
     """(2+1)-D convolution: spatial 1x3x3 (stride 1, s, s), BN, ReLU, temporal 3x1x1 (s, 1, 1)."""
 
-    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
+    def __init__(self, cin: int, cout: int, stride: int = 1, mid: int | None = None) -> None:
         super().__init__()
-        mid = (cin * cout * 27) // (cin * 9 + 3 * cout)  # Tran et al. 2018, Eq. 1
+        mid = mid or (cin * cout * 27) // (cin * 9 + 3 * cout)  # Tran et al. 2018, Eq. 1
         self.spatial = nn.Conv3d(cin, mid, (1, 3, 3), (1, stride, stride), (0, 1, 1),
                                  bias=False)
         self.norm = nn.BatchNorm3d(mid)
@@ -42,26 +42,30 @@ class Factorised(nn.Module):
         return self.temporal(self.act(self.norm(self.spatial(x))))
 
 
-def space_time_conv(kind: str, cin: int, cout: int, stride: int = 1) -> nn.Module:
-    """A 3x3(x3) convolution of one of KINDS, "same" padded."""
+def space_time_conv(kind: str, cin: int, cout: int, stride: int = 1, mid: int | None = None
+                    ) -> nn.Module:
+    """A 3x3(x3) convolution of one of KINDS, "same" padded; `mid`: the (2+1)-D channels."""
     if kind == "3d":
         return nn.Conv3d(cin, cout, 3, stride, 1, bias=False)
     if kind == "2d":
         return nn.Conv3d(cin, cout, (1, 3, 3), (1, stride, stride), (0, 1, 1), bias=False)
     if kind == "2+1d":
-        return Factorised(cin, cout, stride)
+        return Factorised(cin, cout, stride, mid)
     raise ValueError(f"convolution kind must be one of {', '.join(KINDS)}, got {kind!r}")
 
 
 class VideoBlock(nn.Module):
     """The basic residual block with space-time convolutions; a 1x1x1 projection shortcut
-    (with the block's stride, in time too unless the kind is "2d") where shapes change."""
+    (with the block's stride, in time too unless the kind is "2d") where shapes change. Both
+    (2+1)-D convolutions of a block get the middle width of its first (cin -> cout), as in
+    torchvision."""
 
     def __init__(self, kind: str, cin: int, cout: int, stride: int = 1) -> None:
         super().__init__()
-        self.conv1 = space_time_conv(kind, cin, cout, stride)
+        mid = (cin * cout * 27) // (cin * 9 + 3 * cout)
+        self.conv1 = space_time_conv(kind, cin, cout, stride, mid)
         self.bn1 = nn.BatchNorm3d(cout)
-        self.conv2 = space_time_conv(kind, cout, cout)
+        self.conv2 = space_time_conv(kind, cout, cout, mid=mid)
         self.bn2 = nn.BatchNorm3d(cout)
         self.act = nn.ReLU(inplace=True)
         self.shortcut: nn.Module = nn.Identity()
