@@ -21,4 +21,4 @@ def load_dataset(name: str, **kwargs: Any) -> ClassificationData:
 
 __all__ = ["ClassificationData", "DeviceLoader", "cache_dir", "list_datasets", "load_dataset",
            "xor_points"]
-from lecturelab.data import detection_data  # noqa: E402,F401  (registers shapes)
+from lecturelab.data import detection_data, motion  # noqa: E402,F401  (registers shapes, motion)
