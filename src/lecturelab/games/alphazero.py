@@ -102,7 +102,8 @@ class TrainingRun:
     net: PolicyValueNet
     snapshots: list[dict[str, torch.Tensor]]  # [0] the initial weights, [i] after round i
     history: list[dict[str, float]]
-    seconds: float
+    seconds: float  # wall-clock seconds of training
+    cpu_seconds: float  # CPU seconds of this process (self-play workers not included)
 
     def network(self, round: int) -> PolicyValueNet:
         """A fresh network holding the weights after `round` (0: the random initial ones)."""
@@ -115,7 +116,7 @@ def train_alphazero(cfg: AlphaZeroConfig, *, seed: int, device: torch.device | s
                     on_round: Callable[[int, PolicyValueNet, dict[str, float]], None] | None
                     = None) -> TrainingRun:
     """Train from random weights by self-play; `on_round(i, net, stats)` after each round."""
-    device, start = torch.device(device), time.perf_counter()
+    device, start, cpu_start = torch.device(device), time.perf_counter(), time.process_time()
     seed_everything(seed)
     rng = np.random.default_rng(seed)
     game = get_game(cfg.game)
@@ -143,7 +144,8 @@ def train_alphazero(cfg: AlphaZeroConfig, *, seed: int, device: torch.device | s
     finally:
         if workers is not None:
             workers.close()
-    return TrainingRun(cfg, net.eval(), snapshots, history, time.perf_counter() - start)
+    return TrainingRun(cfg, net.eval(), snapshots, history, time.perf_counter() - start,
+                       time.process_time() - cpu_start)
 
 
 @computed_once

@@ -4,7 +4,9 @@ Follows Silver et al. 2017 (AlphaGo Zero), Methods (PUCT search, self-play targe
 Silver et al. 2018 (AlphaZero: one network updated continually, no gating). The oracle is
 exact minimax; it plays a uniformly random optimal move. Beyond the 200 sampled games, every
 line the perfect player could choose is walked, counting positions where the agent's move
-loses value (an exhaustive check that the sampled games only estimate).
+loses value (an exhaustive check that the sampled games only estimate). The 2-minute budget is
+checked on the CPU seconds of the training process on one thread: what an idle 2-core machine
+shows as wall time, and unlike wall time not stretched by other work on a busy machine.
 """
 
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ class TicTacToeConfig:
     training: AlphaZeroConfig = field(default_factory=lambda: training_config("tictactoe"))
     simulations: int = 64        # the agent's MCTS simulations per move (the claim: <= 64)
     games_per_side: int = 100    # games against the perfect player as first, and as second
-    time_limit_s: float = 120.0  # the claim's training budget on 2 cores
+    time_limit_s: float = 120.0  # the claim's training budget on 2 cores, as CPU seconds
 
 
 @experiment(
@@ -42,7 +44,8 @@ class TicTacToeConfig:
 )
 def alphazero_tictactoe(cfg: TicTacToeConfig, run: Run) -> Result:
     trained = shared_training_run(cfg.training, run.seed, str(run.device))
-    run.log(f"trained {cfg.training.iterations} rounds in {trained.seconds:.1f} s")
+    run.log(f"trained {cfg.training.iterations} rounds in {trained.cpu_seconds:.1f} CPU s "
+            f"({trained.seconds:.1f} s wall)")
     game = TicTacToe()
     with cpu_threads(1):
         agent = Agent(game, trained.net, num_simulations=cfg.simulations, device=run.device,
@@ -62,10 +65,12 @@ def alphazero_tictactoe(cfg: TicTacToeConfig, run: Run) -> Result:
     return Result(
         metrics={"losses": losses, "games": 2 * n, "as_first": counts["first"],
                  "as_second": counts["second"], "training_seconds": trained.seconds,
+                 "training_cpu_seconds": trained.cpu_seconds,
                  "suboptimal_positions": mistakes, "simulations": cfg.simulations,
                  "history": trained.history},
         checks=[
-            Check.at_most("seconds of self-play training", trained.seconds, cfg.time_limit_s),
+            Check.at_most("CPU seconds of self-play training (one thread)", trained.cpu_seconds,
+                          cfg.time_limit_s),
             Check.equal(f"games lost to the perfect player ({n} as first, {n} as second)",
                         losses, 0, detail=f"losses {counts['first']['losses']} as first, "
                                           f"{counts['second']['losses']} as second"),
@@ -73,7 +78,7 @@ def alphazero_tictactoe(cfg: TicTacToeConfig, run: Run) -> Result:
         notes=[f"the agent searches {cfg.simulations} MCTS simulations a move (the claim: at "
                "most 64)"],
         figures={"training": training_figure(trained.history, counts)},
-        headline=("losses", "training_seconds", "suboptimal_positions"),
+        headline=("losses", "training_cpu_seconds", "suboptimal_positions"),
     )
 
 
