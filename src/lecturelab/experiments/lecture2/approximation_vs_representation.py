@@ -33,6 +33,47 @@ class ApproximationConfig:
     far: float = 3.0  # the out-of-range box is [-far, far]^2
 
 
+@experiment(
+    "l2.approximation_vs_representation", lecture=2,
+    claim="MLPs can not represent multiplication, only approximate it; multiplicative units",
+    criterion="a ReLU MLP (2x64) trained on f(x,y)=xy over [-1,1]^2 has in-range RMSE at most "
+              "0.02 and RMSE on [-3,3]^2 at least 10x larger; a model with one multiplicative "
+              "(bilinear) unit reaches RMSE at most 1e-4 both in and out of range",
+    quick=ApproximationConfig(), full=ApproximationConfig(seeds=10, mlp_steps=10000),
+    smoke=ApproximationConfig(seeds=1, train_points=256, test_points=256, mlp_steps=20,
+                              bilinear_steps=20))
+def approximation_vs_representation(cfg: ApproximationConfig, run: Run) -> Result:
+    g = torch.Generator().manual_seed(run.seed)
+    z_train = uniform_box(cfg.train_points, 1.0, g).to(run.device)
+    z_in = uniform_box(cfg.test_points, 1.0, g).to(run.device)
+    z_out = uniform_box(cfg.test_points, cfg.far, g).to(run.device)
+    mlps = [train_mlp(z_train, cfg, run.seed + i) for i in range(cfg.seeds)]
+    mlp_in = [rmse(m, z_in) for m in mlps]
+    mlp_out = [rmse(m, z_out) for m in mlps]
+    ratios = [o / i for i, o in zip(mlp_in, mlp_out, strict=True)]
+    bilinear = train_bilinear(z_train, cfg, run.seed)
+    bil_in, bil_out = rmse(bilinear, z_in), rmse(bilinear, z_out)
+    run.log(f"MLP RMSE in {mlp_in}, out {mlp_out}; bilinear in {bil_in:.2e}, out {bil_out:.2e}")
+    return Result(
+        metrics={"mlp_rmse_in": mean_std(mlp_in), "mlp_rmse_out": mean_std(mlp_out),
+                 "mlp_out_over_in": mean_std(ratios), "mlp_rmse_in_per_seed": mlp_in,
+                 "mlp_rmse_out_per_seed": mlp_out,
+                 "bilinear_rmse_in": bil_in, "bilinear_rmse_out": bil_out,
+                 "bilinear_weight": bilinear.unit.weight[0].tolist()},
+        checks=[
+            Check.at_most("ReLU MLP (2x64): largest in-range RMSE", max(mlp_in), 0.02,
+                          detail=f"max over {cfg.seeds} seeds"),
+            Check.at_least("smallest ratio of its RMSE on [-3,3]^2 to the in-range RMSE",
+                           min(ratios), 10, detail=f"out-of-range RMSE {min(mlp_out):.3f} to "
+                                               f"{max(mlp_out):.3f}"),
+            Check.at_most("one bilinear unit: larger of in- and out-of-range RMSE",
+                          max(bil_in, bil_out), 1e-4, detail=f"in {bil_in:.2e}, out {bil_out:.2e}"),
+        ],
+        figures={"extrapolation": extrapolation_figure(mlps[0], bilinear, cfg.far, run.device)},
+        headline=("mlp_rmse_in", "mlp_out_over_in", "bilinear_rmse_out"),
+    )
+
+
 class BilinearUnit(nn.Module):
     """One multiplicative unit: out = z^T W z + b for z = (x, y)."""
 
@@ -83,47 +124,6 @@ def train_bilinear(z: torch.Tensor, cfg: ApproximationConfig, seed: int) -> Bili
     model = BilinearUnit().to(z.device)
     optimizer = torch.optim.SGD(model.parameters(), lr=cfg.bilinear_lr)
     return fit(model, z, optimizer=optimizer, steps=cfg.bilinear_steps)
-
-
-@experiment(
-    "l2.approximation_vs_representation", lecture=2,
-    claim="MLPs can not represent multiplication, only approximate it; multiplicative units",
-    criterion="a ReLU MLP (2x64) trained on f(x,y)=xy over [-1,1]^2 has in-range RMSE at most "
-              "0.02 and RMSE on [-3,3]^2 at least 10x larger; a model with one multiplicative "
-              "(bilinear) unit reaches RMSE at most 1e-4 both in and out of range",
-    quick=ApproximationConfig(), full=ApproximationConfig(seeds=10, mlp_steps=10000),
-    smoke=ApproximationConfig(seeds=1, train_points=256, test_points=256, mlp_steps=20,
-                              bilinear_steps=20))
-def approximation_vs_representation(cfg: ApproximationConfig, run: Run) -> Result:
-    g = torch.Generator().manual_seed(run.seed)
-    z_train = uniform_box(cfg.train_points, 1.0, g).to(run.device)
-    z_in = uniform_box(cfg.test_points, 1.0, g).to(run.device)
-    z_out = uniform_box(cfg.test_points, cfg.far, g).to(run.device)
-    mlps = [train_mlp(z_train, cfg, run.seed + i) for i in range(cfg.seeds)]
-    mlp_in = [rmse(m, z_in) for m in mlps]
-    mlp_out = [rmse(m, z_out) for m in mlps]
-    ratios = [o / i for i, o in zip(mlp_in, mlp_out, strict=True)]
-    bilinear = train_bilinear(z_train, cfg, run.seed)
-    bil_in, bil_out = rmse(bilinear, z_in), rmse(bilinear, z_out)
-    run.log(f"MLP RMSE in {mlp_in}, out {mlp_out}; bilinear in {bil_in:.2e}, out {bil_out:.2e}")
-    return Result(
-        metrics={"mlp_rmse_in": mean_std(mlp_in), "mlp_rmse_out": mean_std(mlp_out),
-                 "mlp_out_over_in": mean_std(ratios), "mlp_rmse_in_per_seed": mlp_in,
-                 "mlp_rmse_out_per_seed": mlp_out,
-                 "bilinear_rmse_in": bil_in, "bilinear_rmse_out": bil_out,
-                 "bilinear_weight": bilinear.unit.weight[0].tolist()},
-        checks=[
-            Check.at_most("ReLU MLP (2x64): largest in-range RMSE", max(mlp_in), 0.02,
-                          detail=f"max over {cfg.seeds} seeds"),
-            Check.at_least("smallest ratio of its RMSE on [-3,3]^2 to the in-range RMSE",
-                           min(ratios), 10, detail=f"out-of-range RMSE {min(mlp_out):.3f} to "
-                                               f"{max(mlp_out):.3f}"),
-            Check.at_most("one bilinear unit: larger of in- and out-of-range RMSE",
-                          max(bil_in, bil_out), 1e-4, detail=f"in {bil_in:.2e}, out {bil_out:.2e}"),
-        ],
-        figures={"extrapolation": extrapolation_figure(mlps[0], bilinear, cfg.far, run.device)},
-        headline=("mlp_rmse_in", "mlp_out_over_in", "bilinear_rmse_out"),
-    )
 
 
 def mean_std(values: list[float]) -> dict[str, float]:

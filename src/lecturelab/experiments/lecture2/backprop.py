@@ -28,6 +28,50 @@ class BackpropConfig:
     max_trials: int = 100  # random matrices for the max-routing and Jacobian checks
 
 
+@experiment(
+    "l2.backprop", lecture=2,
+    claim="Neural networks are computational graphs; the backward pass (incl. max) is autodiff.",
+    criterion="a small reverse-mode engine (NumPy: affine, relu, max, sum, softmax cross-entropy) "
+              "matches torch.autograd to 1e-10 relative in float64 and central differences to "
+              "1e-6 on 100 random graphs; backward of max routes the gradient only to the "
+              "arg-max; the linear layer's Jacobian equals W exactly",
+    quick=BackpropConfig(), full=BackpropConfig(graphs=1000, max_depth=5, max_width=10),
+    smoke=BackpropConfig(graphs=3, max_trials=5),
+)
+def backprop(cfg: BackpropConfig, run: Run) -> Result:
+    rng = np.random.default_rng(run.seed)
+    graphs = [random_graph(rng, max_depth=cfg.max_depth, max_width=cfg.max_width)
+              for _ in range(cfg.graphs)]
+    errors = np.array([graph_errors(g, cfg.eps) for g in graphs])  # (graphs, 2)
+    torch_err, numeric_err = errors.max(axis=0)
+    max_ok = sum(max_routes_to_arg_max(rng) for _ in range(cfg.max_trials))
+    jac_ok = sum(linear_jacobian_is_w(rng) for _ in range(cfg.max_trials))
+    run.log(f"{cfg.graphs} graphs, {sum(p.size for g in graphs for p in g.params)} parameters; "
+            f"worst relative error vs torch {torch_err:.2e}, vs central differences "
+            f"{numeric_err:.2e}")
+
+    fig = errors_figure(errors, cfg.graphs)
+    return Result(
+        metrics={"max_rel_error_vs_torch": float(torch_err),
+                 "max_rel_error_vs_central_diff": float(numeric_err),
+                 "graphs": cfg.graphs, "max_routing_ok": int(max_ok),
+                 "jacobian_equals_w": int(jac_ok), "trials": cfg.max_trials},
+        checks=[
+            Check.at_most(f"worst relative gradient error vs torch.autograd over {cfg.graphs} "
+                          "graphs", float(torch_err), 1e-10),
+            Check.at_most(f"worst relative gradient error vs central differences over "
+                          f"{cfg.graphs} graphs", float(numeric_err), 1e-6,
+                          detail=f"eps={cfg.eps}"),
+            Check.equal("random integer matrices (with ties) where backward of max routes the "
+                        "gradient only to the arg-max", int(max_ok), cfg.max_trials),
+            Check.equal("random linear layers whose Jacobian equals W bit for bit", int(jac_ok),
+                        cfg.max_trials),
+        ],
+        figures={"errors": fig},
+        headline=("max_rel_error_vs_torch", "max_rel_error_vs_central_diff"),
+    )
+
+
 @dataclass(frozen=True)
 class Graph:
     """A random MLP graph: input, labels, parameter arrays and each layer's kind."""
@@ -109,28 +153,9 @@ def linear_jacobian_is_w(rng: np.random.Generator) -> bool:
     return np.array_equal(jacobian(lambda t: affine(t, Tensor(w), Tensor(b)), x), w)
 
 
-@experiment(
-    "l2.backprop", lecture=2,
-    claim="Neural networks are computational graphs; the backward pass (incl. max) is autodiff.",
-    criterion="a small reverse-mode engine (NumPy: affine, relu, max, sum, softmax cross-entropy) "
-              "matches torch.autograd to 1e-10 relative in float64 and central differences to "
-              "1e-6 on 100 random graphs; backward of max routes the gradient only to the "
-              "arg-max; the linear layer's Jacobian equals W exactly",
-    quick=BackpropConfig(), full=BackpropConfig(graphs=1000, max_depth=5, max_width=10),
-    smoke=BackpropConfig(graphs=3, max_trials=5),
-)
-def backprop(cfg: BackpropConfig, run: Run) -> Result:
-    rng = np.random.default_rng(run.seed)
-    graphs = [random_graph(rng, max_depth=cfg.max_depth, max_width=cfg.max_width)
-              for _ in range(cfg.graphs)]
-    errors = np.array([graph_errors(g, cfg.eps) for g in graphs])  # (graphs, 2)
-    torch_err, numeric_err = errors.max(axis=0)
-    max_ok = sum(max_routes_to_arg_max(rng) for _ in range(cfg.max_trials))
-    jac_ok = sum(linear_jacobian_is_w(rng) for _ in range(cfg.max_trials))
-    run.log(f"{cfg.graphs} graphs, {sum(p.size for g in graphs for p in g.params)} parameters; "
-            f"worst relative error vs torch {torch_err:.2e}, vs central differences "
-            f"{numeric_err:.2e}")
-
+def errors_figure(errors: np.ndarray, graphs: int) -> Figure:
+    """Histogram of each graph's worst relative gradient error, vs torch and vs central
+    differences, with the criterion's bounds."""
     fig = Figure(figsize=(6, 3.5), layout="constrained")
     ax = fig.subplots()
     floor = 1e-18
@@ -140,25 +165,6 @@ def backprop(cfg: BackpropConfig, run: Run) -> Result:
     ax.axvline(-10, color="C0", ls="--")
     ax.axvline(-6, color="C1", ls="--")
     ax.set(xlabel="log10 worst relative gradient error per graph", ylabel="graphs",
-           title=f"{cfg.graphs} random graphs, float64")
+           title=f"{graphs} random graphs, float64")
     ax.legend(fontsize=8)
-
-    return Result(
-        metrics={"max_rel_error_vs_torch": float(torch_err),
-                 "max_rel_error_vs_central_diff": float(numeric_err),
-                 "graphs": cfg.graphs, "max_routing_ok": int(max_ok),
-                 "jacobian_equals_w": int(jac_ok), "trials": cfg.max_trials},
-        checks=[
-            Check.at_most(f"worst relative gradient error vs torch.autograd over {cfg.graphs} "
-                          "graphs", float(torch_err), 1e-10),
-            Check.at_most(f"worst relative gradient error vs central differences over "
-                          f"{cfg.graphs} graphs", float(numeric_err), 1e-6,
-                          detail=f"eps={cfg.eps}"),
-            Check.equal("random integer matrices (with ties) where backward of max routes the "
-                        "gradient only to the arg-max", int(max_ok), cfg.max_trials),
-            Check.equal("random linear layers whose Jacobian equals W bit for bit", int(jac_ok),
-                        cfg.max_trials),
-        ],
-        figures={"errors": fig},
-        headline=("max_rel_error_vs_torch", "max_rel_error_vs_central_diff"),
-    )
+    return fig

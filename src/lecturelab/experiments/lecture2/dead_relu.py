@@ -35,50 +35,6 @@ class DeadReluConfig:
     sane_lr: float = 0.1  # lr of the He-init run
 
 
-@torch.no_grad()
-def train_accuracy(model: MLP, data: ClassificationData, device: torch.device) -> float:
-    model.eval()
-    pred = model(data.x_train.to(device)).argmax(dim=1)
-    return (pred == data.y_train.to(device)).float().mean().item()
-
-
-def train_run(data: ClassificationData, cfg: DeadReluConfig, *, careless: bool, seed: int,
-              device: torch.device) -> dict:
-    """Train one 2xwidth ReLU MLP; its dead fractions (per layer and pooled) and accuracy."""
-    torch.manual_seed(seed)
-    init = dict(init="normal", init_std=1.0) if careless else dict(init="he", bias_init=0.0)
-    model = MLP(data.input_shape[0], data.num_classes, width=cfg.width, depth=2, **init)
-    train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, momentum=0.0,
-                            weight_decay=0.0, schedule="constant", seed=seed,
-                            lr=cfg.careless_lr if careless else cfg.sane_lr)
-    trainer = Trainer(model, data, train_cfg, device=device, callbacks=[Diagnostics(every=1)])
-    diverged_at = None
-    try:
-        trainer.fit()
-    except NonFiniteError:
-        diverged_at = trainer.state.step
-    per_layer = dead_relu_fraction(model, data.x_train.split(1000))
-    logged = {k: v for k, v in (trainer.state.history or [{}])[-1].items()
-              if k.startswith("dead_relu/")}
-    return {"dead": statistics.fmean(per_layer.values()), "dead_per_layer": per_layer,
-            "train_acc": train_accuracy(model, data, device), "diverged_at_step": diverged_at,
-            "logged": logged}
-
-
-def stdev(values: list[float]) -> float:
-    return statistics.stdev(values) if len(values) > 1 else 0.0
-
-
-def mean_std(values: list[float]) -> dict[str, float]:
-    return {"mean": statistics.fmean(values), "std": stdev(values)}
-
-
-def layer_means(runs: list[dict]) -> str:
-    layers = runs[0]["dead_per_layer"]
-    return " / ".join(f"{statistics.fmean(r['dead_per_layer'][k] for r in runs):.3f}"
-                      for k in layers)
-
-
 @experiment(
     "l2.dead_relu", lecture=2,
     claim="ReLU needs careful initialisation due to dead neurons (debug metric)",
@@ -131,6 +87,50 @@ def dead_relu(cfg: DeadReluConfig, run: Run) -> Result:
         figures={"dead_fraction": dead_figure(careless, he)},
         headline=("careless_dead", "he_dead", "careless_train_acc"),
     )
+
+
+@torch.no_grad()
+def train_accuracy(model: MLP, data: ClassificationData, device: torch.device) -> float:
+    model.eval()
+    pred = model(data.x_train.to(device)).argmax(dim=1)
+    return (pred == data.y_train.to(device)).float().mean().item()
+
+
+def train_run(data: ClassificationData, cfg: DeadReluConfig, *, careless: bool, seed: int,
+              device: torch.device) -> dict:
+    """Train one 2xwidth ReLU MLP; its dead fractions (per layer and pooled) and accuracy."""
+    torch.manual_seed(seed)
+    init = dict(init="normal", init_std=1.0) if careless else dict(init="he", bias_init=0.0)
+    model = MLP(data.input_shape[0], data.num_classes, width=cfg.width, depth=2, **init)
+    train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, momentum=0.0,
+                            weight_decay=0.0, schedule="constant", seed=seed,
+                            lr=cfg.careless_lr if careless else cfg.sane_lr)
+    trainer = Trainer(model, data, train_cfg, device=device, callbacks=[Diagnostics(every=1)])
+    diverged_at = None
+    try:
+        trainer.fit()
+    except NonFiniteError:
+        diverged_at = trainer.state.step
+    per_layer = dead_relu_fraction(model, data.x_train.split(1000))
+    logged = {k: v for k, v in (trainer.state.history or [{}])[-1].items()
+              if k.startswith("dead_relu/")}
+    return {"dead": statistics.fmean(per_layer.values()), "dead_per_layer": per_layer,
+            "train_acc": train_accuracy(model, data, device), "diverged_at_step": diverged_at,
+            "logged": logged}
+
+
+def stdev(values: list[float]) -> float:
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def mean_std(values: list[float]) -> dict[str, float]:
+    return {"mean": statistics.fmean(values), "std": stdev(values)}
+
+
+def layer_means(runs: list[dict]) -> str:
+    layers = runs[0]["dead_per_layer"]
+    return " / ".join(f"{statistics.fmean(r['dead_per_layer'][k] for r in runs):.3f}"
+                      for k in layers)
 
 
 def dead_figure(careless: list[dict], he: list[dict]) -> Figure:

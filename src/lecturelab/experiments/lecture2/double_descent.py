@@ -29,11 +29,6 @@ class DoubleDescentConfig:
     octaves: int = 4  # the grid spans n / 2^octaves to n * 2^octaves (criterion: 4, i.e. 16x)
 
 
-def feature_counts(cfg: DoubleDescentConfig) -> list[int]:
-    steps = range(-cfg.octaves * cfg.per_octave, cfg.octaves * cfg.per_octave + 1)
-    return [round(cfg.n * 2 ** (s / cfg.per_octave)) for s in steps]
-
-
 @experiment(
     "l2.double_descent", lecture=2,
     claim="Over-parameterisation does not make things worse: double descent.",
@@ -63,18 +58,7 @@ def double_descent(cfg: DoubleDescentConfig, run: Run) -> Result:
     quarter, widest = at[round(cfg.n / 4)], at[ps[-1]]
     run.log("mean test error: " + ", ".join(f"p={p}: {e:.3f}" for p, e in at.items()))
 
-    fig = Figure(figsize=(7, 4), layout="constrained")
-    ax = fig.subplots()
-    ratio = np.array(ps) / cfg.n
-    ax.semilogx(ratio, mean, "o-", ms=3, label=f"test error (mean of {cfg.seeds})")
-    ax.fill_between(ratio, mean - std, mean + std, alpha=0.25)
-    ax.semilogx(ratio, train_err.mean(axis=0), "s--", ms=3, label="train error")
-    ax.axvspan(0.5, 2.0, color="grey", alpha=0.15, label="[n/2, 2n]")
-    ax.axvline(1.0, color="k", lw=0.8)
-    ax.set(xlabel="features p / n", ylabel="classification error", ylim=(0, 1),
-           title=f"random ReLU features, min-norm least squares, mnist1d, n={cfg.n}")
-    ax.legend(fontsize=8)
-
+    fig = descent_figure(ps, mean, std, train_err, cfg)
     return Result(
         metrics={"n": cfg.n, "p": ps, "test_error_mean": mean.tolist(),
                  "test_error_std": std.tolist(), "train_error_mean": train_err.mean(0).tolist(),
@@ -91,3 +75,25 @@ def double_descent(cfg: DoubleDescentConfig, run: Run) -> Result:
         figures={"double_descent": fig},
         headline=("peak_p", "peak_error", "error_at_16n"),
     )
+
+
+def feature_counts(cfg: DoubleDescentConfig) -> list[int]:
+    steps = range(-cfg.octaves * cfg.per_octave, cfg.octaves * cfg.per_octave + 1)
+    return [round(cfg.n * 2 ** (s / cfg.per_octave)) for s in steps]
+
+
+def descent_figure(ps: list[int], mean: np.ndarray, std: np.ndarray, train_err: np.ndarray,
+                   cfg: DoubleDescentConfig) -> Figure:
+    """Mean test error (with its spread) and train error against p / n, the [n/2, 2n] band."""
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    ratio = np.array(ps) / cfg.n
+    ax.semilogx(ratio, mean, "o-", ms=3, label=f"test error (mean of {cfg.seeds})")
+    ax.fill_between(ratio, mean - std, mean + std, alpha=0.25)
+    ax.semilogx(ratio, train_err.mean(axis=0), "s--", ms=3, label="train error")
+    ax.axvspan(0.5, 2.0, color="grey", alpha=0.15, label="[n/2, 2n]")
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set(xlabel="features p / n", ylabel="classification error", ylim=(0, 1),
+           title=f"random ReLU features, min-norm least squares, mnist1d, n={cfg.n}")
+    ax.legend(fontsize=8)
+    return fig

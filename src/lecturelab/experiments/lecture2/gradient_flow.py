@@ -32,23 +32,6 @@ class GradientFlowConfig:
     widths: tuple[int, ...] = (64, 128, 256)  # widths of the reported ReLU width sweep
 
 
-def layer_grad_norms(x: torch.Tensor, y: torch.Tensor, *, layers: int, width: int,
-                     activation: str, init: str, seed: int) -> list[float]:
-    """Gradient norm of each affine layer of a fresh net, input layer first, on one batch."""
-    torch.manual_seed(seed)
-    model = MLP(x.shape[1], 10, width=width, depth=layers - 1, activation=activation,
-                init=init).to(x.device)
-    cross_entropy(model(x), y).backward()
-    return list(grad_norms(model).values())
-
-
-def ratios(x: torch.Tensor, y: torch.Tensor, cfg: GradientFlowConfig, seed: int, *,
-           activation: str, init: str, width: int) -> tuple[list[float], list[list[float]]]:
-    norms = [layer_grad_norms(x, y, layers=cfg.layers, width=width, activation=activation,
-                              init=init, seed=seed + i) for i in range(cfg.seeds)]
-    return [n[0] / n[-1] for n in norms], norms
-
-
 @experiment(
     "l2.gradient_flow", lecture=2,
     claim="gradient magnitude as amount of information that flows through the model",
@@ -83,6 +66,23 @@ def gradient_flow(cfg: GradientFlowConfig, run: Run) -> Result:
         figures={"layer_gradient_norms": norms_figure(sig_norms, relu_norms)},
         headline=("sigmoid_ratio_max", "relu_ratio_min"),
     )
+
+
+def layer_grad_norms(x: torch.Tensor, y: torch.Tensor, *, layers: int, width: int,
+                     activation: str, init: str, seed: int) -> list[float]:
+    """Gradient norm of each affine layer of a fresh net, input layer first, on one batch."""
+    torch.manual_seed(seed)
+    model = MLP(x.shape[1], 10, width=width, depth=layers - 1, activation=activation,
+                init=init).to(x.device)
+    cross_entropy(model(x), y).backward()
+    return list(grad_norms(model).values())
+
+
+def ratios(x: torch.Tensor, y: torch.Tensor, cfg: GradientFlowConfig, seed: int, *,
+           activation: str, init: str, width: int) -> tuple[list[float], list[list[float]]]:
+    norms = [layer_grad_norms(x, y, layers=cfg.layers, width=width, activation=activation,
+                              init=init, seed=seed + i) for i in range(cfg.seeds)]
+    return [n[0] / n[-1] for n in norms], norms
 
 
 def fmt(by_width: dict[int, float]) -> str:

@@ -36,27 +36,6 @@ class LinearRegionsConfig:
     resolution: int = 256  # grid points per side on the input square [-1, 1]^2
 
 
-def spread_shallow_net(units: int) -> ReLUNet:
-    """relu(x - k_i) with kinks k_i = i / (units + 1) and alternating output signs."""
-    kinks = np.arange(1, units + 1) / (units + 1)
-    signs = (-1.0) ** np.arange(units)
-    return ReLUNet.from_layers([(np.ones((units, 1)), -kinks), (signs[None], np.zeros(1))])
-
-
-def random_init_table(cfg: LinearRegionsConfig, rng: np.random.Generator) -> dict[str, dict]:
-    """Mean and std of grid-estimated region counts for each (budget, depth)."""
-    table = {}
-    for budget in cfg.budgets:
-        row = {}
-        for depth in cfg.depths:
-            counts = [count_regions_2d(random_relu_net((2, *[budget // depth] * depth), rng=rng),
-                                       (-1.0, 1.0, -1.0, 1.0), resolution=cfg.resolution)
-                      for _ in range(cfg.draws)]
-            row[str(depth)] = {"mean": float(np.mean(counts)), "std": float(np.std(counts))}
-        table[str(budget)] = row
-    return table
-
-
 @experiment(
     "l2.linear_regions", lecture=2,
     claim="Linear regions grow exponentially with depth, polynomially with width.",
@@ -88,6 +67,47 @@ def linear_regions(cfg: LinearRegionsConfig, run: Run) -> Result:
 
     deep_exact = [d == r == 2**L for L, d, r in zip(depths, deep, deep_regions, strict=True)]
     shallow_ok = [s <= 2 * L + 1 for L, s in zip(depths, shallow, strict=True)]
+    return Result(
+        metrics={"depths": depths, "deep_pieces": deep, "deep_regions": deep_regions,
+                 "shallow_best_case": best_shallow, "shallow_random_max": drawn_shallow,
+                 "random_init_regions": table},
+        checks=[
+            Check.equal(f"depths L=1..{cfg.max_depth} where the tent-map net has exactly 2^L "
+                        "pieces on [0,1]", sum(deep_exact), len(depths), detail=f"pieces {deep}"),
+            Check.equal("depths where the 1-hidden-layer net with 2L ReLUs has at most 2L+1 "
+                        "pieces", sum(shallow_ok), len(depths),
+                        detail=f"max over best case and {cfg.shallow_draws} He draws: {shallow}"),
+        ],
+        figures={"regions": regions_figure(depths, deep, shallow, table, cfg)},
+        headline=("deep_pieces", "shallow_best_case"),
+    )
+
+
+def spread_shallow_net(units: int) -> ReLUNet:
+    """relu(x - k_i) with kinks k_i = i / (units + 1) and alternating output signs."""
+    kinks = np.arange(1, units + 1) / (units + 1)
+    signs = (-1.0) ** np.arange(units)
+    return ReLUNet.from_layers([(np.ones((units, 1)), -kinks), (signs[None], np.zeros(1))])
+
+
+def random_init_table(cfg: LinearRegionsConfig, rng: np.random.Generator) -> dict[str, dict]:
+    """Mean and std of grid-estimated region counts for each (budget, depth)."""
+    table = {}
+    for budget in cfg.budgets:
+        row = {}
+        for depth in cfg.depths:
+            counts = [count_regions_2d(random_relu_net((2, *[budget // depth] * depth), rng=rng),
+                                       (-1.0, 1.0, -1.0, 1.0), resolution=cfg.resolution)
+                      for _ in range(cfg.draws)]
+            row[str(depth)] = {"mean": float(np.mean(counts)), "std": float(np.std(counts))}
+        table[str(budget)] = row
+    return table
+
+
+def regions_figure(depths: list[int], deep: list[int], shallow: list[int], table: dict,
+                   cfg: LinearRegionsConfig) -> Figure:
+    """Composed tent maps; pieces of the deep and shallow nets against L; the random-init
+    table of regions against depth for each neuron budget."""
     fig = Figure(figsize=(13, 3.8), layout="constrained")
     ax_saw, ax_count, ax_table = fig.subplots(1, 3)
     x = np.linspace(0, 1, 2001)
@@ -109,18 +129,4 @@ def linear_regions(cfg: LinearRegionsConfig, run: Run) -> Result:
     ax_table.set(title="random He init, [-1,1]^2 (grid estimate)", xlabel="depth (equal budget)",
                  ylabel="regions")
     ax_table.legend(fontsize=7)
-
-    return Result(
-        metrics={"depths": depths, "deep_pieces": deep, "deep_regions": deep_regions,
-                 "shallow_best_case": best_shallow, "shallow_random_max": drawn_shallow,
-                 "random_init_regions": table},
-        checks=[
-            Check.equal(f"depths L=1..{cfg.max_depth} where the tent-map net has exactly 2^L "
-                        "pieces on [0,1]", sum(deep_exact), len(depths), detail=f"pieces {deep}"),
-            Check.equal("depths where the 1-hidden-layer net with 2L ReLUs has at most 2L+1 "
-                        "pieces", sum(shallow_ok), len(depths),
-                        detail=f"max over best case and {cfg.shallow_draws} He draws: {shallow}"),
-        ],
-        figures={"regions": fig},
-        headline=("deep_pieces", "shallow_best_case"),
-    )
+    return fig

@@ -35,20 +35,6 @@ class ShatteringConfig:
     trials: int = 800  # random point sets with random labels per (d, N), at least 200
 
 
-def separable_fractions(d: int, n: int, trials: int,
-                        rng: np.random.Generator) -> tuple[float, float]:
-    """Fractions of random labelings of N Gaussian points in R^d separable through the origin
-    and by an affine hyperplane."""
-    homogeneous = affine = 0
-    for _ in range(trials):
-        x = rng.standard_normal((n, d))
-        y = rng.choice([-1, 1], size=n)
-        through_origin = linearly_separable(x, y, bias=False)
-        homogeneous += through_origin
-        affine += through_origin or linearly_separable(x, y, bias=True)
-    return homogeneous / trials, affine / trials
-
-
 @experiment(
     "l2.shattering", lecture=2,
     claim="High-dimensional spaces are surprisingly easy to shatter with hyperplanes.",
@@ -74,19 +60,7 @@ def shattering(cfg: ShatteringConfig, run: Run) -> Result:
     gap_h = max(abs(r["homogeneous"] - r["cover_homogeneous"]) for r in rows)
     gap_a = max(abs(r["affine"] - r["cover_affine"]) for r in rows)
 
-    fig = Figure(figsize=(11, 4), layout="constrained")
-    for ax, kind, shift in zip(fig.subplots(1, 2), ("homogeneous", "affine"), (0, 1), strict=True):
-        for i, d in enumerate(cfg.dims):
-            ns = np.arange(1, math.ceil(max(cfg.ratios) * d) + 1)
-            ax.plot(ns / d, [cover_fraction(int(n), d + shift) for n in ns], f"C{i}-",
-                    label=f"Cover, d={d}")
-            mine = [r for r in rows if r["d"] == d]
-            ax.plot([r["N"] / d for r in mine], [r[kind] for r in mine], f"C{i}o",
-                    label=f"LP, {cfg.trials} trials")
-        through = "w.x = 0: C(N,d)" if kind == "homogeneous" else "w.x + b = 0: C(N,d+1)"
-        ax.set(title=f"separable fraction, {through} / 2^N", xlabel="N / d")
-        ax.legend(fontsize=7)
-
+    fig = cover_figure(rows, cfg)
     return Result(
         metrics={"cells": rows, "max_gap_homogeneous": gap_h, "max_gap_affine": gap_a,
                  "trials": cfg.trials},
@@ -100,3 +74,34 @@ def shattering(cfg: ShatteringConfig, run: Run) -> Result:
         figures={"cover": fig},
         headline=("max_gap_homogeneous", "max_gap_affine"),
     )
+
+
+def separable_fractions(d: int, n: int, trials: int,
+                        rng: np.random.Generator) -> tuple[float, float]:
+    """Fractions of random labelings of N Gaussian points in R^d separable through the origin
+    and by an affine hyperplane."""
+    homogeneous = affine = 0
+    for _ in range(trials):
+        x = rng.standard_normal((n, d))
+        y = rng.choice([-1, 1], size=n)
+        through_origin = linearly_separable(x, y, bias=False)
+        homogeneous += through_origin
+        affine += through_origin or linearly_separable(x, y, bias=True)
+    return homogeneous / trials, affine / trials
+
+
+def cover_figure(rows: list[dict], cfg: ShatteringConfig) -> Figure:
+    """Measured separable fractions against Cover's curves, through the origin and affine."""
+    fig = Figure(figsize=(11, 4), layout="constrained")
+    for ax, kind, shift in zip(fig.subplots(1, 2), ("homogeneous", "affine"), (0, 1), strict=True):
+        for i, d in enumerate(cfg.dims):
+            ns = np.arange(1, math.ceil(max(cfg.ratios) * d) + 1)
+            ax.plot(ns / d, [cover_fraction(int(n), d + shift) for n in ns], f"C{i}-",
+                    label=f"Cover, d={d}")
+            mine = [r for r in rows if r["d"] == d]
+            ax.plot([r["N"] / d for r in mine], [r[kind] for r in mine], f"C{i}o",
+                    label=f"LP, {cfg.trials} trials")
+        through = "w.x = 0: C(N,d)" if kind == "homogeneous" else "w.x + b = 0: C(N,d+1)"
+        ax.set(title=f"separable fraction, {through} / 2^N", xlabel="N / d")
+        ax.legend(fontsize=7)
+    return fig

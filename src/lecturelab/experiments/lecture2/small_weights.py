@@ -31,37 +31,6 @@ class SmallWeightsConfig:
     points: int = 4096  # uniform samples of the cube
 
 
-def linear_fit_r2(x: torch.Tensor, f: torch.Tensor) -> float:
-    """R^2 of the least-squares affine fit of f (N,) on x (N, d)."""
-    design = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype, device=x.device)], dim=1)
-    coef = torch.linalg.lstsq(design.cpu(), f[:, None].cpu()).solution.to(x.device)  # (d+1, 1)
-    residual = f - (design @ coef)[:, 0]
-    return 1.0 - (residual.square().sum() / (f - f.mean()).square().sum()).item()
-
-
-def spectral_bound(model: nn.Module) -> float:
-    """prod_l ||W_l||_2 over the affine layers: a Lipschitz bound for a tanh net."""
-    norms = [torch.linalg.matrix_norm(m.weight, ord=2) for m in model.modules()
-             if isinstance(m, nn.Linear)]
-    return torch.stack(norms).prod().item()
-
-
-def max_input_gradient(model: nn.Module, x: torch.Tensor) -> float:
-    x = x.clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(model(x).sum(), x)  # (N, d): row i is df(x_i)/dx_i
-    return grad.norm(dim=1).max().item()
-
-
-def measure(x: torch.Tensor, cfg: SmallWeightsConfig, alpha: float, seed: int) -> dict:
-    torch.manual_seed(seed)
-    model = MLP(cfg.dim, 1, width=cfg.width, depth=cfg.depth, activation="tanh",
-                init="scaled", alpha=alpha).to(device=x.device, dtype=torch.float64)
-    with torch.no_grad():
-        f = model(x)[:, 0]
-    return {"r2": linear_fit_r2(x, f), "grad": max_input_gradient(model, x),
-            "bound": spectral_bound(model)}
-
-
 @experiment(
     "l2.small_weights", lecture=2,
     claim="if weights are small, functions can not be too complex",
@@ -98,6 +67,37 @@ def small_weights(cfg: SmallWeightsConfig, run: Run) -> Result:
         figures={"r2_vs_alpha": r2_figure(r2)},
         headline=("r2_min_small_alpha", "r2_max_large_alpha", "grad_over_bound_max"),
     )
+
+
+def linear_fit_r2(x: torch.Tensor, f: torch.Tensor) -> float:
+    """R^2 of the least-squares affine fit of f (N,) on x (N, d)."""
+    design = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype, device=x.device)], dim=1)
+    coef = torch.linalg.lstsq(design.cpu(), f[:, None].cpu()).solution.to(x.device)  # (d+1, 1)
+    residual = f - (design @ coef)[:, 0]
+    return 1.0 - (residual.square().sum() / (f - f.mean()).square().sum()).item()
+
+
+def spectral_bound(model: nn.Module) -> float:
+    """prod_l ||W_l||_2 over the affine layers: a Lipschitz bound for a tanh net."""
+    norms = [torch.linalg.matrix_norm(m.weight, ord=2) for m in model.modules()
+             if isinstance(m, nn.Linear)]
+    return torch.stack(norms).prod().item()
+
+
+def max_input_gradient(model: nn.Module, x: torch.Tensor) -> float:
+    x = x.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(model(x).sum(), x)  # (N, d): row i is df(x_i)/dx_i
+    return grad.norm(dim=1).max().item()
+
+
+def measure(x: torch.Tensor, cfg: SmallWeightsConfig, alpha: float, seed: int) -> dict:
+    torch.manual_seed(seed)
+    model = MLP(cfg.dim, 1, width=cfg.width, depth=cfg.depth, activation="tanh",
+                init="scaled", alpha=alpha).to(device=x.device, dtype=torch.float64)
+    with torch.no_grad():
+        f = model(x)[:, 0]
+    return {"r2": linear_fit_r2(x, f), "grad": max_input_gradient(model, x),
+            "bound": spectral_bound(model)}
 
 
 def r2_figure(r2: dict[float, list[float]]) -> Figure:

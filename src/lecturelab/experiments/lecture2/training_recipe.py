@@ -33,38 +33,6 @@ class TrainingRecipeConfig:
     width: int = 64  # hidden units of the 2-hidden-layer ReLU MLP
 
 
-def naive_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The hand-written MSE with no shape check: broadcasting decides what it computes."""
-    return ((pred - target) ** 2).mean()
-
-
-def broadcasting_demo(x: torch.Tensor, y: torch.Tensor, cfg: TrainingRecipeConfig,
-                      seed: int) -> dict:
-    """Fit a 1-output regressor to the labels, then score its (B, 1) output three ways."""
-    torch.manual_seed(seed)
-    regressor = MLP(x.shape[1], 1, width=cfg.width).to(x.device)
-    target = y.float()  # (B,)
-    overfit_one_batch(regressor, (x, target), loss_fn=lambda p, t: mse_loss(p[:, 0], t),
-                      steps=cfg.steps, lr=cfg.lr, target_loss=cfg.target_loss)
-    with torch.no_grad():
-        pred = regressor(x)  # (B, 1)
-    correct = mse_loss(pred[:, 0], target).item()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        naive = naive_mse(pred, target).item()
-    with warnings.catch_warnings(record=True) as torch_caught:
-        warnings.simplefilter("always")
-        F.mse_loss(pred, target)
-    try:
-        mse_loss(pred, target)
-        error = ""
-    except ValueError as e:
-        error = str(e)
-    return {"correct": correct, "naive": naive, "naive_warnings": len(caught),
-            "torch_mse_loss_warns": bool(torch_caught), "shape_error": error,
-            "pred_shape": tuple(pred.shape), "target_shape": tuple(target.shape)}
-
-
 @experiment(
     "l2.training_recipe", lecture=2,
     claim="always over-fit first; monitor weight norms; add shape asserts because of broadcasting",
@@ -125,6 +93,38 @@ def training_recipe(cfg: TrainingRecipeConfig, run: Run) -> Result:
         figures={"overfit_one_batch": losses_figure(correct, buggy, cfg)},
         headline=("correct_steps", "bug_min_loss", "mse_relative_error"),
     )
+
+
+def naive_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The hand-written MSE with no shape check: broadcasting decides what it computes."""
+    return ((pred - target) ** 2).mean()
+
+
+def broadcasting_demo(x: torch.Tensor, y: torch.Tensor, cfg: TrainingRecipeConfig,
+                      seed: int) -> dict:
+    """Fit a 1-output regressor to the labels, then score its (B, 1) output three ways."""
+    torch.manual_seed(seed)
+    regressor = MLP(x.shape[1], 1, width=cfg.width).to(x.device)
+    target = y.float()  # (B,)
+    overfit_one_batch(regressor, (x, target), loss_fn=lambda p, t: mse_loss(p[:, 0], t),
+                      steps=cfg.steps, lr=cfg.lr, target_loss=cfg.target_loss)
+    with torch.no_grad():
+        pred = regressor(x)  # (B, 1)
+    correct = mse_loss(pred[:, 0], target).item()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        naive = naive_mse(pred, target).item()
+    with warnings.catch_warnings(record=True) as torch_caught:
+        warnings.simplefilter("always")
+        F.mse_loss(pred, target)
+    try:
+        mse_loss(pred, target)
+        error = ""
+    except ValueError as e:
+        error = str(e)
+    return {"correct": correct, "naive": naive, "naive_warnings": len(caught),
+            "torch_mse_loss_warns": bool(torch_caught), "shape_error": error,
+            "pred_shape": tuple(pred.shape), "target_shape": tuple(target.shape)}
 
 
 def losses_figure(correct: OverfitReport, buggy: OverfitReport,

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from lecturelab.foundations.approximators import bump, bumps_for
+from lecturelab.foundations.approximators import BumpNetwork, bump, bumps_for
 from lecturelab.lab import Check, Result, Run, experiment
 
 
@@ -26,10 +26,6 @@ class ApproximationConfig:
     ks: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)  # bump counts for sin(2 pi x)
     sine_steepness: float = 1e4  # sigmoid weight for the sine's bumps (edges ~4e-4 wide)
     grid: int = 20001  # evaluation points on [0, 1]
-
-
-def sine(x: torch.Tensor) -> torch.Tensor:
-    return torch.sin(2 * math.pi * x)
 
 
 @experiment(
@@ -64,10 +60,34 @@ def universal_approximation(cfg: ApproximationConfig, run: Run) -> Result:
     listed = ", ".join(f"k={k}: {e:.4f}" for k, e in errors.items())
     run.log(f"sup error of sin(2 pi x) by k bumps: {listed}; log-log slope {slope:.2f}")
 
+    return Result(
+        metrics={"step_max_error": step_error, "sine_sup_error": {str(k): e for k, e in
+                                                                  errors.items()},
+                 "sine_error_64": e64, "error_ratio_8_64": e8 / e64, "loglog_slope": slope},
+        checks=[
+            Check.at_most(f"3 bumps (6 neurons) vs the 3-step target: max error {cfg.margin} "
+                          "away from the steps", step_error, 0.01),
+            Check.at_most("sin(2 pi x) with 64 bumps: sup error", e64, 0.1),
+            Check.at_least("error(8) / error(64)", e8 / e64, 4,
+                           detail=f"{e8:.4f} / {e64:.4f}"),
+        ],
+        figures={"bumps": bumps_figure(x, step_net, nets, errors, step_error, slope, cfg)},
+        headline=("step_max_error", "sine_error_64", "error_ratio_8_64"),
+    )
+
+
+def sine(x: torch.Tensor) -> torch.Tensor:
+    return torch.sin(2 * math.pi * x)
+
+
+def bumps_figure(x: torch.Tensor, step_net: BumpNetwork, nets: dict[int, BumpNetwork],
+                 errors: dict[int, float], step_error: float, slope: float,
+                 cfg: ApproximationConfig) -> Figure:
+    """The 3-step target's bumps and network; sin(2 pi x) from 8 and 64 bumps; sup error vs k."""
     fig = Figure(figsize=(13, 3.8), layout="constrained")
     ax_step, ax_sine, ax_err = fig.subplots(1, 3)
-    edges = jumps.tolist()
-    for i in range(n_steps):
+    edges = torch.linspace(0, 1, len(cfg.steps) + 1, dtype=torch.float64).tolist()
+    for i in range(len(cfg.steps)):
         part = bump(x, edges[i], edges[i + 1], cfg.steps[i], steepness=cfg.step_steepness)
         ax_step.fill_between(x, part, alpha=0.3, label=f"bump {i + 1} (2 neurons)")
     ax_step.plot(x, step_net(x).detach(), "k", lw=1.5, label="network (6 neurons)")
@@ -83,18 +103,4 @@ def universal_approximation(cfg: ApproximationConfig, run: Run) -> Result:
     ax_err.loglog(list(errors), [math.pi / k for k in errors], "k:", label="pi / k")
     ax_err.set(title="sup error vs bumps", xlabel="k bumps")
     ax_err.legend(fontsize=7)
-
-    return Result(
-        metrics={"step_max_error": step_error, "sine_sup_error": {str(k): e for k, e in
-                                                                  errors.items()},
-                 "sine_error_64": e64, "error_ratio_8_64": e8 / e64, "loglog_slope": slope},
-        checks=[
-            Check.at_most(f"3 bumps (6 neurons) vs the 3-step target: max error {cfg.margin} "
-                          "away from the steps", step_error, 0.01),
-            Check.at_most("sin(2 pi x) with 64 bumps: sup error", e64, 0.1),
-            Check.at_least("error(8) / error(64)", e8 / e64, 4,
-                           detail=f"{e8:.4f} / {e64:.4f}"),
-        ],
-        figures={"bumps": fig},
-        headline=("step_max_error", "sine_error_64", "error_ratio_8_64"),
-    )
+    return fig

@@ -30,35 +30,6 @@ class XorConfig:
     lr: float = 2.0  # gradient-descent learning rate
 
 
-def best_linear_accuracy(x: np.ndarray, y: np.ndarray) -> float:
-    """The best accuracy of any line: the largest subset of points an LP can separate, over N."""
-    for k in range(len(x), 1, -1):
-        for subset in itertools.combinations(range(len(x)), k):
-            idx = list(subset)
-            if len(set(y[idx])) == 1 or linearly_separable(x[idx], y[idx]):
-                return k / len(x)
-    return 1 / len(x)
-
-
-def train_xor(x: torch.Tensor, y: torch.Tensor, *, width: int, seed: int, steps: int,
-              lr: float) -> MLP:
-    """A 2-width-1 sigmoid MLP fitted to the 4 points by full-batch gradient descent."""
-    torch.manual_seed(seed)
-    model = MLP(2, 1, width=width, depth=1, activation="sigmoid", init="xavier").to(x.device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    for _ in range(steps):
-        loss = binary_cross_entropy_with_logits(model(x)[:, 0], y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    return model
-
-
-@torch.no_grad()
-def solves(model: MLP, x: torch.Tensor, y: torch.Tensor) -> bool:
-    return bool(((model(x)[:, 0] > 0).float() == y).all())
-
-
 @experiment(
     "l2.xor", lecture=2,
     claim="XOR cannot be separated with one line; two layers make it linearly separable",
@@ -104,6 +75,35 @@ def xor(cfg: XorConfig, run: Run) -> Result:
         figures=figures,
         headline=("linear_acc", "mlp_2_8_1_solved", "mlp_2_2_1_success_rate"),
     )
+
+
+def best_linear_accuracy(x: np.ndarray, y: np.ndarray) -> float:
+    """The best accuracy of any line: the largest subset of points an LP can separate, over N."""
+    for k in range(len(x), 1, -1):
+        for subset in itertools.combinations(range(len(x)), k):
+            idx = list(subset)
+            if len(set(y[idx])) == 1 or linearly_separable(x[idx], y[idx]):
+                return k / len(x)
+    return 1 / len(x)
+
+
+def train_xor(x: torch.Tensor, y: torch.Tensor, *, width: int, seed: int, steps: int,
+              lr: float) -> MLP:
+    """A 2-width-1 sigmoid MLP fitted to the 4 points by full-batch gradient descent."""
+    torch.manual_seed(seed)
+    model = MLP(2, 1, width=width, depth=1, activation="sigmoid", init="xavier").to(x.device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = binary_cross_entropy_with_logits(model(x)[:, 0], y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return model
+
+
+@torch.no_grad()
+def solves(model: MLP, x: torch.Tensor, y: torch.Tensor) -> bool:
+    return bool(((model(x)[:, 0] > 0).float() == y).all())
 
 
 @torch.no_grad()

@@ -37,46 +37,6 @@ from lecturelab.train.quick_fit import fit
 Scored = tuple[Any, float]  # (candidate, score)
 
 
-@dataclass
-class Search:
-    history: list[Scored]  # every scored candidate, in order
-    population: list[Scored]  # the final population (evolution), oldest first
-
-    @property
-    def best(self) -> Scored:
-        return max(self.history, key=lambda m: m[1])
-
-
-def regularized_evolution(score: Callable[[Any], float], sample: Callable[[random.Random], Any],
-                          mutate: Callable[[Any, random.Random], Any], *, evaluations: int,
-                          population_size: int, sample_size: int, rng: random.Random) -> Search:
-    """Real et al. 2019, Algorithm 1, with `evaluations` scored candidates in all."""
-    if not 1 <= population_size <= evaluations or sample_size < 1:
-        raise ValueError(f"need 1 <= population_size <= evaluations and sample_size >= 1, got "
-                         f"{population_size}, {evaluations}, {sample_size}")
-    population: deque[Scored] = deque()
-    history: list[Scored] = []
-    while len(history) < evaluations:
-        if len(history) < population_size:
-            child = sample(rng)
-        else:
-            parent = max((rng.choice(population) for _ in range(sample_size)), key=lambda m: m[1])
-            child = mutate(parent[0], rng)
-        member = (child, score(child))
-        population.append(member)
-        history.append(member)
-        if len(population) > population_size:
-            population.popleft()  # the oldest dies, however good
-    return Search(history, list(population))
-
-
-def random_search(score: Callable[[Any], float], sample: Callable[[random.Random], Any], *,
-                  evaluations: int, rng: random.Random) -> Search:
-    """`evaluations` candidates drawn independently; the best is kept."""
-    history = [(c, score(c)) for c in (sample(rng) for _ in range(evaluations))]
-    return Search(history, [])
-
-
 @dataclass(frozen=True)
 class ArchitectureSearchConfig:
     seeds: int = 3  # search seeds, each a pair of searches
@@ -150,6 +110,46 @@ def architecture_search(cfg: ArchitectureSearchConfig, run: Run) -> Result:
         figures={"search": figure(searches)},
         headline=("evolution_mean", "random_median"),
     )
+
+
+@dataclass
+class Search:
+    history: list[Scored]  # every scored candidate, in order
+    population: list[Scored]  # the final population (evolution), oldest first
+
+    @property
+    def best(self) -> Scored:
+        return max(self.history, key=lambda m: m[1])
+
+
+def regularized_evolution(score: Callable[[Any], float], sample: Callable[[random.Random], Any],
+                          mutate: Callable[[Any, random.Random], Any], *, evaluations: int,
+                          population_size: int, sample_size: int, rng: random.Random) -> Search:
+    """Real et al. 2019, Algorithm 1, with `evaluations` scored candidates in all."""
+    if not 1 <= population_size <= evaluations or sample_size < 1:
+        raise ValueError(f"need 1 <= population_size <= evaluations and sample_size >= 1, got "
+                         f"{population_size}, {evaluations}, {sample_size}")
+    population: deque[Scored] = deque()
+    history: list[Scored] = []
+    while len(history) < evaluations:
+        if len(history) < population_size:
+            child = sample(rng)
+        else:
+            parent = max((rng.choice(population) for _ in range(sample_size)), key=lambda m: m[1])
+            child = mutate(parent[0], rng)
+        member = (child, score(child))
+        population.append(member)
+        history.append(member)
+        if len(population) > population_size:
+            population.popleft()  # the oldest dies, however good
+    return Search(history, list(population))
+
+
+def random_search(score: Callable[[Any], float], sample: Callable[[random.Random], Any], *,
+                  evaluations: int, rng: random.Random) -> Search:
+    """`evaluations` candidates drawn independently; the best is kept."""
+    history = [(c, score(c)) for c in (sample(rng) for _ in range(evaluations))]
+    return Search(history, [])
 
 
 def proxy_data(data: ClassificationData, cfg: ArchitectureSearchConfig,

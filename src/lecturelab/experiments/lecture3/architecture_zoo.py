@@ -67,6 +67,67 @@ class ArchitectureZooConfig:
     image_size: int = 32  # input side for models without `default_input_size`
 
 
+@experiment(
+    "l3.architecture_zoo", lecture=3,
+    claim="LeNet-5, AlexNet, VGG, GoogLeNet, ResNet (v1, v2, bottleneck), DenseNet, SE-Net, "
+          "MobileNetV2, MnasNet, EfficientNet, an evolved cell net",
+    criterion="every architecture builds, runs forward and backward with a gradient for every "
+              "parameter; where torchvision has the architecture, the parameter count equals "
+              "torchvision's exactly and, with torchvision's weights transferred, eval outputs "
+              "match to 1e-5; others within 3% of the published count",
+    quick=ArchitectureZooConfig(), full=ArchitectureZooConfig(batch_size=4, image_size=64),
+    smoke=ArchitectureZooConfig(models=("lenet5", "resnet18", "resnet20", "preact_resnet18")))
+def architecture_zoo(cfg: ArchitectureZooConfig, run: Run) -> Result:
+    names = [n for n in list_models() if matches(n, cfg.models)]
+    rows, failed = {}, {}
+    for name in names:
+        try:
+            rows[name] = check_model(name, cfg, run.seed)
+        except Exception as error:  # a model that cannot build or run fails the first check
+            failed[name] = f"{type(error).__name__}: {error}"
+        run.log(f"{name}: {rows.get(name) or failed[name]}")
+    broken = {**failed, **{n: r["no_grad"][:3] for n, r in rows.items() if r["no_grad"]}}
+    missing = [f for f, p in FAMILIES.items() if not any(fnmatch.fnmatch(n, p) for n in names)]
+    twins = {n: r for n, r in rows.items() if r["kind"] == "torchvision"}
+    unequal = [n for n, r in twins.items() if r["params"] != r["reference"]]
+    apart = [n for n, r in twins.items() if not r["parity"]]
+    published = {n: r["params"] / r["reference"] - 1 for n, r in rows.items()
+                 if r["kind"] == "published"}
+    off = {n: f"{d:+.1%}" for n, d in published.items() if abs(d) > 0.03}
+    unreferenced = {n: r["params"] for n, r in rows.items() if r["kind"] == "none"}
+    worst_diff = max((r["max_abs_diff"] for r in twins.values()), default=0.0)
+    smallest_scale = min((r["output_scale"] for r in twins.values()), default=0.0)
+    return Result(
+        metrics={"models": len(rows), "params": {n: r["params"] for n, r in rows.items()},
+                 "reference": {n: r["reference"] for n, r in rows.items()},
+                 "reference_source": {n: r["source"] for n, r in rows.items()},
+                 "published_deviation": published, "max_abs_diff": worst_diff,
+                 "seconds": {n: round(r["seconds"], 2) for n, r in rows.items()},
+                 "unreferenced": unreferenced, "families_missing": missing},
+        checks=[
+            Check.equal("registered architectures that fail to build, run forward and backward "
+                        "with a gradient for every parameter", len(broken), 0,
+                        detail=f"of {len(names)}" + (f"; {broken}" if broken else "")),
+            Check.equal("families of the lecture's list not registered", len(missing), 0,
+                        detail=f"missing: {missing}" if missing else f"of {len(FAMILIES)}"),
+            Check.at_least("architectures with a torchvision twin", len(twins), 1),
+            Check.equal("of them, parameter counts that differ from torchvision's", len(unequal),
+                        0, detail=f"differ: {unequal}" if unequal else ""),
+            Check.equal("of them, eval outputs with torchvision's weights transferred that differ "
+                        "by more than 1e-5", len(apart), 0,
+                        detail=f"largest |difference| {worst_diff:.1e}, outputs up to >= "
+                               f"{smallest_scale:.2f}" + (f"; {apart}" if apart else "")),
+            Check.at_least("architectures with a published count", len(published), 1),
+            Check.equal("of them, counts more than 3% from the published one", len(off), 0,
+                        detail=f"off: {off}" if off else ""),
+        ],
+        notes=["models without a published count, reported only: "
+               + (", ".join(f"{n} {p:,}" for n, p in unreferenced.items()) or "none")],
+        figures={"parameters": params_figure(rows)},
+        headline=("models", "max_abs_diff", "families_missing"),
+    )
+
+
 def matches(name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, p) for p in patterns)
 
@@ -167,67 +228,6 @@ def check_model(name: str, cfg: ArchitectureZooConfig, seed: int) -> dict:
             model, randomise(twins[name]), x)
     row["seconds"] = time.perf_counter() - start
     return row
-
-
-@experiment(
-    "l3.architecture_zoo", lecture=3,
-    claim="LeNet-5, AlexNet, VGG, GoogLeNet, ResNet (v1, v2, bottleneck), DenseNet, SE-Net, "
-          "MobileNetV2, MnasNet, EfficientNet, an evolved cell net",
-    criterion="every architecture builds, runs forward and backward with a gradient for every "
-              "parameter; where torchvision has the architecture, the parameter count equals "
-              "torchvision's exactly and, with torchvision's weights transferred, eval outputs "
-              "match to 1e-5; others within 3% of the published count",
-    quick=ArchitectureZooConfig(), full=ArchitectureZooConfig(batch_size=4, image_size=64),
-    smoke=ArchitectureZooConfig(models=("lenet5", "resnet18", "resnet20", "preact_resnet18")))
-def architecture_zoo(cfg: ArchitectureZooConfig, run: Run) -> Result:
-    names = [n for n in list_models() if matches(n, cfg.models)]
-    rows, failed = {}, {}
-    for name in names:
-        try:
-            rows[name] = check_model(name, cfg, run.seed)
-        except Exception as error:  # a model that cannot build or run fails the first check
-            failed[name] = f"{type(error).__name__}: {error}"
-        run.log(f"{name}: {rows.get(name) or failed[name]}")
-    broken = {**failed, **{n: r["no_grad"][:3] for n, r in rows.items() if r["no_grad"]}}
-    missing = [f for f, p in FAMILIES.items() if not any(fnmatch.fnmatch(n, p) for n in names)]
-    twins = {n: r for n, r in rows.items() if r["kind"] == "torchvision"}
-    unequal = [n for n, r in twins.items() if r["params"] != r["reference"]]
-    apart = [n for n, r in twins.items() if not r["parity"]]
-    published = {n: r["params"] / r["reference"] - 1 for n, r in rows.items()
-                 if r["kind"] == "published"}
-    off = {n: f"{d:+.1%}" for n, d in published.items() if abs(d) > 0.03}
-    unreferenced = {n: r["params"] for n, r in rows.items() if r["kind"] == "none"}
-    worst_diff = max((r["max_abs_diff"] for r in twins.values()), default=0.0)
-    smallest_scale = min((r["output_scale"] for r in twins.values()), default=0.0)
-    return Result(
-        metrics={"models": len(rows), "params": {n: r["params"] for n, r in rows.items()},
-                 "reference": {n: r["reference"] for n, r in rows.items()},
-                 "reference_source": {n: r["source"] for n, r in rows.items()},
-                 "published_deviation": published, "max_abs_diff": worst_diff,
-                 "seconds": {n: round(r["seconds"], 2) for n, r in rows.items()},
-                 "unreferenced": unreferenced, "families_missing": missing},
-        checks=[
-            Check.equal("registered architectures that fail to build, run forward and backward "
-                        "with a gradient for every parameter", len(broken), 0,
-                        detail=f"of {len(names)}" + (f"; {broken}" if broken else "")),
-            Check.equal("families of the lecture's list not registered", len(missing), 0,
-                        detail=f"missing: {missing}" if missing else f"of {len(FAMILIES)}"),
-            Check.at_least("architectures with a torchvision twin", len(twins), 1),
-            Check.equal("of them, parameter counts that differ from torchvision's", len(unequal),
-                        0, detail=f"differ: {unequal}" if unequal else ""),
-            Check.equal("of them, eval outputs with torchvision's weights transferred that differ "
-                        "by more than 1e-5", len(apart), 0,
-                        detail=f"largest |difference| {worst_diff:.1e}, outputs up to >= "
-                               f"{smallest_scale:.2f}" + (f"; {apart}" if apart else "")),
-            Check.at_least("architectures with a published count", len(published), 1),
-            Check.equal("of them, counts more than 3% from the published one", len(off), 0,
-                        detail=f"off: {off}" if off else ""),
-        ],
-        notes=["models without a published count, reported only: "
-               + (", ".join(f"{n} {p:,}" for n, p in unreferenced.items()) or "none")],
-        figures={"parameters": params_figure(rows)},
-        headline=("models", "max_abs_diff", "families_missing"),
-    )
 
 
 def params_figure(rows: dict[str, dict]) -> Figure:

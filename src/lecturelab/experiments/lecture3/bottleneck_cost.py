@@ -30,13 +30,6 @@ class BottleneckCostConfig:
     others: tuple[str, ...] = ("vgg16", "resnet50", "resnet101")  # counted for the figure only
 
 
-def cost(name: str, image_size: int) -> tuple[int, int]:
-    """(multiply-adds, parameters) of a 1000-class zoo model on one 3-channel image."""
-    with torch.device("meta"):
-        model = create_model(name, num_classes=1000)
-    return count_macs(model, (3, image_size, image_size)), count_params(model)
-
-
 @experiment(
     "l3.bottleneck_cost", lecture=3,
     claim="bottleneck blocks: ResNet-152 is actually cheaper than VGG",
@@ -72,6 +65,13 @@ def bottleneck_cost(cfg: BottleneckCostConfig, run: Run) -> Result:
         figures={"cost": cost_figure(costs, at)},
         headline=("resnet152_over_vgg19", "macs"),
     )
+
+
+def cost(name: str, image_size: int) -> tuple[int, int]:
+    """(multiply-adds, parameters) of a 1000-class zoo model on one 3-channel image."""
+    with torch.device("meta"):
+        model = create_model(name, num_classes=1000)
+    return count_macs(model, (3, image_size, image_size)), count_params(model)
 
 
 def cost_figure(costs: dict[str, tuple[int, int]], at: str) -> Figure:

@@ -45,6 +45,60 @@ class ConvVariantsConfig:
     max_channels: int = 4  # input and output channels 1..max_channels
 
 
+@experiment(
+    "l3.conv_variants", lecture=3,
+    claim="valid, full, same, strided, dilated, depthwise convolution; pooling",
+    criterion="on 200 random configurations, output sizes equal the closed-form formulas; "
+              "valid/full/same outputs equal scipy.signal.correlate2d to 1e-5; a dilated kernel's "
+              "receptive field is d(k-1)+1; depthwise params are C k^2 (+C)",
+    quick=ConvVariantsConfig(), full=ConvVariantsConfig(configurations=2000),
+    smoke=ConvVariantsConfig(configurations=10, max_extra_size=4))
+def conv_variants(cfg: ConvVariantsConfig, run: Run) -> Result:
+    rng = np.random.default_rng(run.seed)
+    torch.manual_seed(run.seed)
+    shape_misses, fields, depthwise_misses = [], [], 0
+    errors = {"valid": 0.0, "full": 0.0, "same": 0.0}
+    for i in range(cfg.configurations):
+        c = draw(rng, cfg)
+        shapes, errs = shapes_and_values(c, torch.randn(1, c.c_in, c.h, c.w))
+        shape_misses += [(name, got, want, c) for name, got, want in shapes if got != want]
+        errors = {mode: max(errors[mode], errs[mode]) for mode in errors}
+        fields.append((c.k, c.d, extent(gradient_support(c.k, c.d, seed=run.seed + i))))
+        with_bias, want_bias, no_bias, want = depthwise_counts(c)
+        depthwise_misses += (with_bias != want_bias) + (no_bias != want)
+    field_misses = [(k, d, got) for k, d, got in fields if got != receptive_field(k, d)]
+    dilated = [f for f in fields if f[1] > 1]
+    worst = max(errors.values())
+    run.log(f"{cfg.configurations} configurations: {len(shape_misses)} shape misses "
+            f"{shape_misses[:3]}; max |torch - scipy| {errors}; receptive-field misses "
+            f"{field_misses[:3]}; depthwise count misses {depthwise_misses}")
+    return Result(
+        metrics={"configurations": cfg.configurations, "shape_mismatches": len(shape_misses),
+                 "max_abs_error": errors, "max_abs_error_worst": worst,
+                 "receptive_field_mismatches": len(field_misses),
+                 "dilated_configurations": len(dilated),
+                 "depthwise_count_mismatches": depthwise_misses},
+        checks=[
+            Check.equal("output sizes that differ from the closed-form formulas (valid, full, "
+                        "same, strided, dilated, depthwise, general conv, max/avg pool)",
+                        len(shape_misses), 0,
+                        detail=f"{cfg.configurations} configurations x 8 layers "
+                               "(+ conv_output_size)"),
+            Check.at_most("valid/full/same outputs: largest |difference| from "
+                          "scipy.signal.correlate2d", worst, 1e-5,
+                          detail=", ".join(f"{m} {e:.1e}" for m, e in errors.items())),
+            Check.equal("kernels whose receptive field (input-gradient extent) is not d(k-1)+1",
+                        len(field_misses), 0, detail=f"of {len(fields)}"),
+            Check.at_least("of them dilated (d > 1)", len(dilated), 1),
+            Check.equal("depthwise layers whose parameter count is not C k^2 (+C)",
+                        depthwise_misses, 0, detail=f"of {2 * cfg.configurations}"),
+        ],
+        notes=[f"{cfg.configurations} random configurations (the criterion: 200)"],
+        figures={"receptive_fields": receptive_field_figure(run.seed)},
+        headline=("shape_mismatches", "max_abs_error_worst", "receptive_field_mismatches"),
+    )
+
+
 @dataclass(frozen=True)
 class Configuration:
     h: int  # input height
@@ -155,60 +209,6 @@ def depthwise_counts(c: Configuration) -> tuple[int, int, int, int]:
     counts = [sum(p.numel() for p in depthwise_conv(ch, k, bias=b).parameters())
               for b in (True, False)]
     return counts[0], ch * k * k + ch, counts[1], ch * k * k
-
-
-@experiment(
-    "l3.conv_variants", lecture=3,
-    claim="valid, full, same, strided, dilated, depthwise convolution; pooling",
-    criterion="on 200 random configurations, output sizes equal the closed-form formulas; "
-              "valid/full/same outputs equal scipy.signal.correlate2d to 1e-5; a dilated kernel's "
-              "receptive field is d(k-1)+1; depthwise params are C k^2 (+C)",
-    quick=ConvVariantsConfig(), full=ConvVariantsConfig(configurations=2000),
-    smoke=ConvVariantsConfig(configurations=10, max_extra_size=4))
-def conv_variants(cfg: ConvVariantsConfig, run: Run) -> Result:
-    rng = np.random.default_rng(run.seed)
-    torch.manual_seed(run.seed)
-    shape_misses, fields, depthwise_misses = [], [], 0
-    errors = {"valid": 0.0, "full": 0.0, "same": 0.0}
-    for i in range(cfg.configurations):
-        c = draw(rng, cfg)
-        shapes, errs = shapes_and_values(c, torch.randn(1, c.c_in, c.h, c.w))
-        shape_misses += [(name, got, want, c) for name, got, want in shapes if got != want]
-        errors = {mode: max(errors[mode], errs[mode]) for mode in errors}
-        fields.append((c.k, c.d, extent(gradient_support(c.k, c.d, seed=run.seed + i))))
-        with_bias, want_bias, no_bias, want = depthwise_counts(c)
-        depthwise_misses += (with_bias != want_bias) + (no_bias != want)
-    field_misses = [(k, d, got) for k, d, got in fields if got != receptive_field(k, d)]
-    dilated = [f for f in fields if f[1] > 1]
-    worst = max(errors.values())
-    run.log(f"{cfg.configurations} configurations: {len(shape_misses)} shape misses "
-            f"{shape_misses[:3]}; max |torch - scipy| {errors}; receptive-field misses "
-            f"{field_misses[:3]}; depthwise count misses {depthwise_misses}")
-    return Result(
-        metrics={"configurations": cfg.configurations, "shape_mismatches": len(shape_misses),
-                 "max_abs_error": errors, "max_abs_error_worst": worst,
-                 "receptive_field_mismatches": len(field_misses),
-                 "dilated_configurations": len(dilated),
-                 "depthwise_count_mismatches": depthwise_misses},
-        checks=[
-            Check.equal("output sizes that differ from the closed-form formulas (valid, full, "
-                        "same, strided, dilated, depthwise, general conv, max/avg pool)",
-                        len(shape_misses), 0,
-                        detail=f"{cfg.configurations} configurations x 8 layers "
-                               "(+ conv_output_size)"),
-            Check.at_most("valid/full/same outputs: largest |difference| from "
-                          "scipy.signal.correlate2d", worst, 1e-5,
-                          detail=", ".join(f"{m} {e:.1e}" for m, e in errors.items())),
-            Check.equal("kernels whose receptive field (input-gradient extent) is not d(k-1)+1",
-                        len(field_misses), 0, detail=f"of {len(fields)}"),
-            Check.at_least("of them dilated (d > 1)", len(dilated), 1),
-            Check.equal("depthwise layers whose parameter count is not C k^2 (+C)",
-                        depthwise_misses, 0, detail=f"of {2 * cfg.configurations}"),
-        ],
-        notes=[f"{cfg.configurations} random configurations (the criterion: 200)"],
-        figures={"receptive_fields": receptive_field_figure(run.seed)},
-        headline=("shape_mismatches", "max_abs_error_worst", "receptive_field_mismatches"),
-    )
 
 
 def receptive_field_figure(seed: int) -> Figure:

@@ -38,17 +38,6 @@ class DepthwiseSeparableConfig:
     image_size: int = 224  # MobileNetV2's input side
 
 
-def ratios(c_in: int, c_out: int, k: int, size: int) -> dict[str, Fraction]:
-    """Separable / standard cost as exact fractions: counted params, counted MACs, formula."""
-    with torch.device("meta"):
-        separable = depthwise_separable_conv(c_in, c_out, k, bias=False)
-        standard = same_conv(c_in, c_out, k, bias=False)
-    shape = (c_in, size, size)
-    return {"params": Fraction(count_params(separable), count_params(standard)),
-            "macs": Fraction(count_macs(separable, shape), count_macs(standard, shape)),
-            "formula": Fraction(1, c_out) + Fraction(1, k * k)}
-
-
 @experiment(
     "l3.depthwise_separable", lecture=3,
     claim="depthwise / separable convolutions, inverted bottlenecks reduce complexity",
@@ -89,6 +78,17 @@ def depthwise_separable(cfg: DepthwiseSeparableConfig, run: Run) -> Result:
         figures={"cost_ratio": ratio_figure(measured)},
         headline=("ratio_mismatches", "mobilenet_v2"),
     )
+
+
+def ratios(c_in: int, c_out: int, k: int, size: int) -> dict[str, Fraction]:
+    """Separable / standard cost as exact fractions: counted params, counted MACs, formula."""
+    with torch.device("meta"):
+        separable = depthwise_separable_conv(c_in, c_out, k, bias=False)
+        standard = same_conv(c_in, c_out, k, bias=False)
+    shape = (c_in, size, size)
+    return {"params": Fraction(count_params(separable), count_params(standard)),
+            "macs": Fraction(count_macs(separable, shape), count_macs(standard, shape)),
+            "formula": Fraction(1, c_out) + Fraction(1, k * k)}
 
 
 def ratio_figure(measured: dict[tuple[int, int, int], dict[str, Fraction]]) -> Figure:

@@ -42,6 +42,56 @@ class GroupEquivarianceConfig:
     lr: float = 0.05  # peak SGD learning rate
 
 
+@experiment(
+    "l3.group_equivariance", lecture=3,
+    claim="group-equivariant convnets: invariance to e.g. rotation",
+    criterion="a p4 (90 degree) group convolution: output for rot90(x) equals the rotated, "
+              "channel-permuted output for x to 1e-5 (ordinary conv: error at least 0.1); with "
+              "pooling over rotations, a p4 classifier's outputs are identical for the four "
+              "rotations of an input",
+    quick=GroupEquivarianceConfig(), full=GroupEquivarianceConfig(channels=16, layers=3,
+                                                                  epochs=30),
+    smoke=GroupEquivarianceConfig(channels=4, layers=1, image_size=7, epochs=1))
+def group_equivariance(cfg: GroupEquivarianceConfig, run: Run) -> Result:
+    errors = layer_errors(cfg, run.seed)
+    data = load_dataset("digits")
+    accuracies, spreads = {}, {}
+    for name, p4, width in (("p4", True, cfg.channels), ("ordinary", False, 2 * cfg.channels)):
+        torch.manual_seed(run.seed)
+        model = RotationClassifier(channels=width, layers=cfg.layers, p4=p4)
+        train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                            seed=run.seed)
+        Trainer(model, data, train, device=run.device).fit()
+        accuracies[name] = rotated_accuracies(model, data, run.device)
+        x = (data.x_test.float() / 255 - data.mean[0]) / data.std[0]
+        spreads[name] = rotation_spread(model.cpu(), x)
+    spread, same_class = spreads["p4"]
+    run.log(f"layer errors {errors}; accuracy at 0/90/180/270 {accuracies}; "
+            f"logit spread over rotations {spreads}")
+    return Result(
+        metrics={"equivariance_error": errors, "logit_spread_over_rotations":
+                 {k: v[0] for k, v in spreads.items()},
+                 "same_class_for_all_rotations": {k: v[1] for k, v in spreads.items()},
+                 "accuracy_by_rotation": accuracies},
+        checks=[
+            Check.at_most("p4 lifting and group convs: relative error of the output for rot90(x) "
+                          "vs the rotated, channel-permuted output for x",
+                          max(errors["lifting"], errors["group"]), 1e-5,
+                          detail=f"lifting {errors['lifting']:.1e}, group {errors['group']:.1e}"),
+            Check.at_least("ordinary conv: that relative error", errors["ordinary"], 0.1),
+            Check.holds("p4 classifier with pooling over rotations: the same classes for the four "
+                        "rotations", same_class,
+                        detail=f"{len(data.y_test)} test digits (ordinary CNN: "
+                               f"{spreads['ordinary'][1]})"),
+            Check.at_most("its logits' relative spread over the four rotations (float32 "
+                          "rounding)", spread, 1e-5,
+                          detail=f"ordinary CNN: {spreads['ordinary'][0]:.2f}"),
+        ],
+        figures={"rotations": rotations_figure(data, accuracies)},
+        headline=("equivariance_error", "logit_spread_over_rotations"),
+    )
+
+
 def rot(x: torch.Tensor, r: int = 1) -> torch.Tensor:
     return torch.rot90(x, r, dims=(-2, -1))
 
@@ -106,56 +156,6 @@ def rotation_spread(model: nn.Module, x: torch.Tensor) -> tuple[float, bool]:
     spread = max(relative_error(out, logits[0]) for out in logits[1:])
     same_class = all(torch.equal(out.argmax(1), logits[0].argmax(1)) for out in logits[1:])
     return spread, same_class
-
-
-@experiment(
-    "l3.group_equivariance", lecture=3,
-    claim="group-equivariant convnets: invariance to e.g. rotation",
-    criterion="a p4 (90 degree) group convolution: output for rot90(x) equals the rotated, "
-              "channel-permuted output for x to 1e-5 (ordinary conv: error at least 0.1); with "
-              "pooling over rotations, a p4 classifier's outputs are identical for the four "
-              "rotations of an input",
-    quick=GroupEquivarianceConfig(), full=GroupEquivarianceConfig(channels=16, layers=3,
-                                                                  epochs=30),
-    smoke=GroupEquivarianceConfig(channels=4, layers=1, image_size=7, epochs=1))
-def group_equivariance(cfg: GroupEquivarianceConfig, run: Run) -> Result:
-    errors = layer_errors(cfg, run.seed)
-    data = load_dataset("digits")
-    accuracies, spreads = {}, {}
-    for name, p4, width in (("p4", True, cfg.channels), ("ordinary", False, 2 * cfg.channels)):
-        torch.manual_seed(run.seed)
-        model = RotationClassifier(channels=width, layers=cfg.layers, p4=p4)
-        train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
-                            seed=run.seed)
-        Trainer(model, data, train, device=run.device).fit()
-        accuracies[name] = rotated_accuracies(model, data, run.device)
-        x = (data.x_test.float() / 255 - data.mean[0]) / data.std[0]
-        spreads[name] = rotation_spread(model.cpu(), x)
-    spread, same_class = spreads["p4"]
-    run.log(f"layer errors {errors}; accuracy at 0/90/180/270 {accuracies}; "
-            f"logit spread over rotations {spreads}")
-    return Result(
-        metrics={"equivariance_error": errors, "logit_spread_over_rotations":
-                 {k: v[0] for k, v in spreads.items()},
-                 "same_class_for_all_rotations": {k: v[1] for k, v in spreads.items()},
-                 "accuracy_by_rotation": accuracies},
-        checks=[
-            Check.at_most("p4 lifting and group convs: relative error of the output for rot90(x) "
-                          "vs the rotated, channel-permuted output for x",
-                          max(errors["lifting"], errors["group"]), 1e-5,
-                          detail=f"lifting {errors['lifting']:.1e}, group {errors['group']:.1e}"),
-            Check.at_least("ordinary conv: that relative error", errors["ordinary"], 0.1),
-            Check.holds("p4 classifier with pooling over rotations: the same classes for the four "
-                        "rotations", same_class,
-                        detail=f"{len(data.y_test)} test digits (ordinary CNN: "
-                               f"{spreads['ordinary'][1]})"),
-            Check.at_most("its logits' relative spread over the four rotations (float32 "
-                          "rounding)", spread, 1e-5,
-                          detail=f"ordinary CNN: {spreads['ordinary'][0]:.2f}"),
-        ],
-        figures={"rotations": rotations_figure(data, accuracies)},
-        headline=("equivariance_error", "logit_spread_over_rotations"),
-    )
 
 
 def rotations_figure(data: ClassificationData, accuracies: dict[str, list[float]]) -> Figure:

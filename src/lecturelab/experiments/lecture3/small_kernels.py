@@ -32,34 +32,6 @@ class SmallKernelsConfig:
     image_size: int = 15  # side of the input whose gradient is measured
 
 
-def stack(n: int, channels: int, *, in_channels: int | None = None) -> nn.Sequential:
-    """n x [3x3 'same' conv without bias -> ReLU], the VGG pattern."""
-    layers: list[nn.Module] = []
-    for i in range(n):
-        layers += [same_conv(in_channels if i == 0 and in_channels else channels, channels, 3,
-                             bias=False), nn.ReLU()]
-    return nn.Sequential(*layers)
-
-
-def input_gradient(model: nn.Module, in_channels: int, size: int, *, seed: int) -> np.ndarray:
-    """|d (sum of out[0, :, centre]) / d x| summed over input channels, (size, size)."""
-    torch.manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-    x = torch.randn(1, in_channels, size, size, requires_grad=True)
-    model(x)[0, :, size // 2, size // 2].sum().backward()
-    return x.grad[0].abs().sum(0).numpy()
-
-
-def support_extent(grad: np.ndarray) -> tuple[int, int]:
-    """(rows, columns) spanned by the non-zero entries of a 2-D gradient map; (0, 0) if none."""
-    rows, cols = np.flatnonzero(grad.any(axis=1)), np.flatnonzero(grad.any(axis=0))
-    if not len(rows):
-        return 0, 0
-    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
-
-
 @experiment(
     "l3.small_kernels", lecture=3,
     claim="VGG stacks 3x3 kernels: larger receptive field, fewer parameters, extra non-linearity",
@@ -101,6 +73,34 @@ def small_kernels(cfg: SmallKernelsConfig, run: Run) -> Result:
         figures={"receptive_fields": fields_figure(grads, params)},
         headline=("receptive_field", "stack_over_single"),
     )
+
+
+def stack(n: int, channels: int, *, in_channels: int | None = None) -> nn.Sequential:
+    """n x [3x3 'same' conv without bias -> ReLU], the VGG pattern."""
+    layers: list[nn.Module] = []
+    for i in range(n):
+        layers += [same_conv(in_channels if i == 0 and in_channels else channels, channels, 3,
+                             bias=False), nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
+def input_gradient(model: nn.Module, in_channels: int, size: int, *, seed: int) -> np.ndarray:
+    """|d (sum of out[0, :, centre]) / d x| summed over input channels, (size, size)."""
+    torch.manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+    x = torch.randn(1, in_channels, size, size, requires_grad=True)
+    model(x)[0, :, size // 2, size // 2].sum().backward()
+    return x.grad[0].abs().sum(0).numpy()
+
+
+def support_extent(grad: np.ndarray) -> tuple[int, int]:
+    """(rows, columns) spanned by the non-zero entries of a 2-D gradient map; (0, 0) if none."""
+    rows, cols = np.flatnonzero(grad.any(axis=1)), np.flatnonzero(grad.any(axis=0))
+    if not len(rows):
+        return 0, 0
+    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
 
 
 def fields_figure(grads: dict[int, np.ndarray], params: dict[int, dict[str, int]]) -> Figure:

@@ -30,21 +30,6 @@ class SqueezeExcitationConfig:
     pixel: tuple[int, int] = (5, 9)  # the output pixel whose input gradient is measured
 
 
-def input_gradient(block: torch.nn.Module, x: torch.Tensor, pixel: tuple[int, int]
-                   ) -> np.ndarray:
-    """|d (sum over channels of block(x)[0, :, pixel]) / d x| summed over channels, (H, W)."""
-    x = x.clone().requires_grad_(True)
-    block(x)[0, :, pixel[0], pixel[1]].sum().backward()
-    return x.grad[0].abs().sum(0).numpy()
-
-
-def outside_window(grad: np.ndarray, pixel: tuple[int, int]) -> np.ndarray:
-    """The gradient entries outside the 3x3 window centred on `pixel`, flattened."""
-    mask = np.ones_like(grad, dtype=bool)
-    mask[max(pixel[0] - 1, 0): pixel[0] + 2, max(pixel[1] - 1, 0): pixel[1] + 2] = False
-    return grad[mask]
-
-
 @experiment(
     "l3.squeeze_excitation", lecture=3,
     claim="SE: features incorporate global context",
@@ -79,6 +64,21 @@ def squeeze_excitation(cfg: SqueezeExcitationConfig, run: Run) -> Result:
         figures={"input_gradients": gradients_figure(grads, cfg.pixel)},
         headline=("nonzero_fraction_outside",),
     )
+
+
+def input_gradient(block: torch.nn.Module, x: torch.Tensor, pixel: tuple[int, int]
+                   ) -> np.ndarray:
+    """|d (sum over channels of block(x)[0, :, pixel]) / d x| summed over channels, (H, W)."""
+    x = x.clone().requires_grad_(True)
+    block(x)[0, :, pixel[0], pixel[1]].sum().backward()
+    return x.grad[0].abs().sum(0).numpy()
+
+
+def outside_window(grad: np.ndarray, pixel: tuple[int, int]) -> np.ndarray:
+    """The gradient entries outside the 3x3 window centred on `pixel`, flattened."""
+    mask = np.ones_like(grad, dtype=bool)
+    mask[max(pixel[0] - 1, 0): pixel[0] + 2, max(pixel[1] - 1, 0): pixel[1] + 2] = False
+    return grad[mask]
 
 
 def gradients_figure(grads: dict[str, np.ndarray], pixel: tuple[int, int]) -> Figure:

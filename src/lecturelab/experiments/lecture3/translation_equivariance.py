@@ -49,6 +49,58 @@ class TranslationConfig:
     cnn_widths: tuple[int, ...] = (16, 32)  # SmallCNN stage widths
 
 
+@experiment(
+    "l3.translation_equivariance", lecture=3,
+    claim="convolution becomes equivariant to translation; shifting the input makes it look "
+          "very different to an MLP",
+    criterion="a conv layer with circular padding: relative error of conv(shift x) vs "
+              "shift(conv x) at most 1e-6, an MLP layer at least 0.5; trained on centred digits, "
+              "tested with shifts up to 4 px, the CNN's accuracy drop is at most half of the "
+              "MLP's",
+    quick=TranslationConfig(), full=TranslationConfig(seeds=10, epochs=30, cnn_widths=(32, 64)),
+    smoke=TranslationConfig(seeds=1, epochs=1, cnn_widths=(8, 16), mlp_width=32))
+def translation_equivariance(cfg: TranslationConfig, run: Run) -> Result:
+    data = centred_digits(cfg.canvas)
+    x = data.x_test[:64].float() / 255
+    errors = layer_errors(x, cfg.max_shift, run.seed)
+    curves: dict[str, list[list[float]]] = {"cnn": [], "mlp": []}
+    for kind in curves:
+        for i in range(cfg.seeds):
+            torch.manual_seed(run.seed + i)
+            model = make_net(kind, cfg)
+            train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                                seed=run.seed + i)
+            Trainer(model, data, train, device=run.device).fit()
+            curves[kind].append(shifted_accuracies(model, data, cfg.max_shift, run.device))
+    mean_curve = {k: [statistics.mean(c[s] for c in v) for s in range(cfg.max_shift + 1)]
+                  for k, v in curves.items()}
+    drop = {k: c[0] - statistics.mean(c[1:]) for k, c in mean_curve.items()}
+    drop_at_max = {k: c[0] - c[-1] for k, c in mean_curve.items()}
+    run.log(f"layer errors {errors}; accuracy by shift {mean_curve}; drops {drop}")
+    return Result(
+        metrics={"conv_equivariance_error": errors["conv"],
+                 "fc_equivariance_error": errors["fully_connected"],
+                 "accuracy_by_shift": mean_curve, "accuracy_by_shift_per_seed": curves,
+                 "accuracy_drop": drop, f"accuracy_drop_at_{cfg.max_shift}px": drop_at_max,
+                 "seeds": cfg.seeds},
+        checks=[
+            Check.at_most("circular-padding conv layer: largest relative error of conv(shift x) "
+                          "vs shift(conv x)", errors["conv"], 1e-6),
+            Check.at_least("MLP (fully connected) layer: smallest relative error",
+                           errors["fully_connected"], 0.5),
+            Check.at_most("trained on centred digits, tested with shifts: the CNN's accuracy drop "
+                          "minus half of the MLP's", drop["cnn"] - 0.5 * drop["mlp"], 0.0,
+                          detail=f"drop (clean - shifted 1..{cfg.max_shift} px, mean of "
+                                 f"{cfg.seeds} seeds): CNN {drop['cnn']:.3f}, MLP "
+                                 f"{drop['mlp']:.3f}; at {cfg.max_shift} px: CNN "
+                                 f"{drop_at_max['cnn']:.3f}, MLP {drop_at_max['mlp']:.3f}"),
+        ],
+        notes=[f"shifts up to {cfg.max_shift} px (the criterion: 4)"],
+        figures={"accuracy_vs_shift": shift_figure(curves, data)},
+        headline=("conv_equivariance_error", "fc_equivariance_error", "accuracy_drop"),
+    )
+
+
 def shift(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
     """Circular shift of the last two axes (a zero-fill shift where the border is zero)."""
     return torch.roll(x, (dy, dx), dims=(-2, -1))
@@ -103,58 +155,6 @@ def make_net(kind: str, cfg: TranslationConfig) -> nn.Module:
     if kind == "cnn":
         return SmallCNN(widths=cfg.cnn_widths, in_chans=1)
     return MLP(cfg.canvas**2, 10, width=cfg.mlp_width, depth=2)
-
-
-@experiment(
-    "l3.translation_equivariance", lecture=3,
-    claim="convolution becomes equivariant to translation; shifting the input makes it look "
-          "very different to an MLP",
-    criterion="a conv layer with circular padding: relative error of conv(shift x) vs "
-              "shift(conv x) at most 1e-6, an MLP layer at least 0.5; trained on centred digits, "
-              "tested with shifts up to 4 px, the CNN's accuracy drop is at most half of the "
-              "MLP's",
-    quick=TranslationConfig(), full=TranslationConfig(seeds=10, epochs=30, cnn_widths=(32, 64)),
-    smoke=TranslationConfig(seeds=1, epochs=1, cnn_widths=(8, 16), mlp_width=32))
-def translation_equivariance(cfg: TranslationConfig, run: Run) -> Result:
-    data = centred_digits(cfg.canvas)
-    x = data.x_test[:64].float() / 255
-    errors = layer_errors(x, cfg.max_shift, run.seed)
-    curves: dict[str, list[list[float]]] = {"cnn": [], "mlp": []}
-    for kind in curves:
-        for i in range(cfg.seeds):
-            torch.manual_seed(run.seed + i)
-            model = make_net(kind, cfg)
-            train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
-                                seed=run.seed + i)
-            Trainer(model, data, train, device=run.device).fit()
-            curves[kind].append(shifted_accuracies(model, data, cfg.max_shift, run.device))
-    mean_curve = {k: [statistics.mean(c[s] for c in v) for s in range(cfg.max_shift + 1)]
-                  for k, v in curves.items()}
-    drop = {k: c[0] - statistics.mean(c[1:]) for k, c in mean_curve.items()}
-    drop_at_max = {k: c[0] - c[-1] for k, c in mean_curve.items()}
-    run.log(f"layer errors {errors}; accuracy by shift {mean_curve}; drops {drop}")
-    return Result(
-        metrics={"conv_equivariance_error": errors["conv"],
-                 "fc_equivariance_error": errors["fully_connected"],
-                 "accuracy_by_shift": mean_curve, "accuracy_by_shift_per_seed": curves,
-                 "accuracy_drop": drop, f"accuracy_drop_at_{cfg.max_shift}px": drop_at_max,
-                 "seeds": cfg.seeds},
-        checks=[
-            Check.at_most("circular-padding conv layer: largest relative error of conv(shift x) "
-                          "vs shift(conv x)", errors["conv"], 1e-6),
-            Check.at_least("MLP (fully connected) layer: smallest relative error",
-                           errors["fully_connected"], 0.5),
-            Check.at_most("trained on centred digits, tested with shifts: the CNN's accuracy drop "
-                          "minus half of the MLP's", drop["cnn"] - 0.5 * drop["mlp"], 0.0,
-                          detail=f"drop (clean - shifted 1..{cfg.max_shift} px, mean of "
-                                 f"{cfg.seeds} seeds): CNN {drop['cnn']:.3f}, MLP "
-                                 f"{drop['mlp']:.3f}; at {cfg.max_shift} px: CNN "
-                                 f"{drop_at_max['cnn']:.3f}, MLP {drop_at_max['mlp']:.3f}"),
-        ],
-        notes=[f"shifts up to {cfg.max_shift} px (the criterion: 4)"],
-        figures={"accuracy_vs_shift": shift_figure(curves, data)},
-        headline=("conv_equivariance_error", "fc_equivariance_error", "accuracy_drop"),
-    )
 
 
 def shift_figure(curves: dict[str, list[list[float]]], data: ClassificationData) -> Figure:

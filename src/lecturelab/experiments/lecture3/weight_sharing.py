@@ -37,6 +37,36 @@ class WeightSharingConfig:
     kernel_size: int = 3  # the local window (and the conv's kernel)
 
 
+@experiment(
+    "l3.weight_sharing", lecture=3,
+    claim="fully connected -> locally connected (3x3) -> convolutional by sharing weights",
+    criterion="for 32x32x3 -> 32x32x16, the implemented FC, locally-connected and conv layers "
+              "have exactly the closed-form parameter counts; a figure of the three counts",
+    quick=WeightSharingConfig(), full=WeightSharingConfig(),
+    smoke=WeightSharingConfig(size=8, out_channels=4))
+def weight_sharing(cfg: WeightSharingConfig, run: Run) -> Result:
+    with torch.device("meta"):
+        counted = {name: count_params(build()) for name, build in layers(cfg).items()}
+    expected = closed_forms(cfg)
+    lc_error = shared_lc_error(cfg, run.seed)
+    run.log(f"counted {counted}; closed forms {expected}; shared LC vs conv {lc_error:.1e}")
+    shape = f"{cfg.size}x{cfg.size}x{cfg.in_channels} -> {cfg.size}x{cfg.size}x{cfg.out_channels}"
+    return Result(
+        metrics={"counted": counted, "closed_form": expected,
+                 "fc_over_conv": counted["fully_connected"] / counted["convolutional"],
+                 "shared_lc_equals_conv_error": lc_error},
+        checks=[
+            Check.equal(f"{shape}: parameters counted in the implemented "
+                        f"{name.replace('_', ' ')} layer", counted[name], expected[name],
+                        detail="against the closed form")
+            for name in expected
+        ],
+        notes=[f"the layers map {shape} (the criterion: 32x32x3 -> 32x32x16)"],
+        figures={"parameter_counts": counts_figure(counted, shape)},
+        headline=("counted", "fc_over_conv"),
+    )
+
+
 def closed_forms(cfg: WeightSharingConfig) -> dict[str, int]:
     positions, k2 = cfg.size**2, cfg.kernel_size**2
     return {
@@ -69,36 +99,6 @@ def shared_lc_error(cfg: WeightSharingConfig, seed: int) -> float:
     lc.bias.copy_(conv.bias[:, None, None].expand_as(lc.bias))
     x = torch.randn(2, cfg.in_channels, cfg.size, cfg.size)
     return float((lc(x) - conv(x)).abs().max())
-
-
-@experiment(
-    "l3.weight_sharing", lecture=3,
-    claim="fully connected -> locally connected (3x3) -> convolutional by sharing weights",
-    criterion="for 32x32x3 -> 32x32x16, the implemented FC, locally-connected and conv layers "
-              "have exactly the closed-form parameter counts; a figure of the three counts",
-    quick=WeightSharingConfig(), full=WeightSharingConfig(),
-    smoke=WeightSharingConfig(size=8, out_channels=4))
-def weight_sharing(cfg: WeightSharingConfig, run: Run) -> Result:
-    with torch.device("meta"):
-        counted = {name: count_params(build()) for name, build in layers(cfg).items()}
-    expected = closed_forms(cfg)
-    lc_error = shared_lc_error(cfg, run.seed)
-    run.log(f"counted {counted}; closed forms {expected}; shared LC vs conv {lc_error:.1e}")
-    shape = f"{cfg.size}x{cfg.size}x{cfg.in_channels} -> {cfg.size}x{cfg.size}x{cfg.out_channels}"
-    return Result(
-        metrics={"counted": counted, "closed_form": expected,
-                 "fc_over_conv": counted["fully_connected"] / counted["convolutional"],
-                 "shared_lc_equals_conv_error": lc_error},
-        checks=[
-            Check.equal(f"{shape}: parameters counted in the implemented "
-                        f"{name.replace('_', ' ')} layer", counted[name], expected[name],
-                        detail="against the closed form")
-            for name in expected
-        ],
-        notes=[f"the layers map {shape} (the criterion: 32x32x3 -> 32x32x16)"],
-        figures={"parameter_counts": counts_figure(counted, shape)},
-        headline=("counted", "fc_over_conv"),
-    )
 
 
 def counts_figure(counted: dict[str, int], shape: str) -> Figure:
