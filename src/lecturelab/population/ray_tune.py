@@ -1,0 +1,120 @@
+"""The same population-based training on Ray Tune, for populations that outgrow one machine.
+
+Ray's `PopulationBasedTraining` scheduler does what population/pbt.py does in one process:
+every `interval` steps a trial in the bottom quarter restores the checkpoint of a trial in the
+top quarter (exploit) and perturbs the copied hyperparameters by x0.8 / x1.2 (explore). The
+trainable is the in-process `ClassifierTask` (an MLP's learning rate and weight decay on
+mnist1d); its checkpoints are safetensors + JSON, like every checkpoint of the project.
+
+    from lecturelab.population.ray_tune import tune_classifier
+    rows = tune_classifier(members=8, steps=1500, interval=150)           # a local Ray
+    rows = tune_classifier(members=32, steps=6000, address="auto")        # a running cluster
+
+`address` is passed to `ray.init`: None starts Ray on this machine; "auto" or
+"ray://head:10001" joins an existing cluster (`ray start --head` on one machine,
+`ray start --address=HEAD:6379` on the others).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from lecturelab.population.classifier import ClassifierTask, ClassifierTaskConfig, log_uniform
+from lecturelab.population.pbt import Member
+
+
+def member_tensors(member: Member) -> dict[str, torch.Tensor]:
+    """A member's weights, momentum buffers and data-order generator as named tensors."""
+    tensors = {f"model.{k}": v.contiguous() for k, v in member.state["model"].items()}
+    for i, buffer in enumerate(member.state["momentum"] or []):
+        tensors[f"momentum.{i}"] = buffer.contiguous()
+    tensors["generator"] = member.state["generator"]
+    return tensors
+
+
+def save_member(folder: Path, member: Member, owner: str) -> None:
+    save_file(member_tensors(member), str(folder / "member.safetensors"))
+    (folder / "member.json").write_text(json.dumps({"steps": member.steps, "owner": owner}))
+
+
+def load_member(folder: Path, member: Member) -> str:
+    """Restore `member` from a checkpoint folder; return the trial that wrote it."""
+    tensors = load_file(str(folder / "member.safetensors"))
+    meta = json.loads((folder / "member.json").read_text())
+    momentum = [tensors[f"momentum.{i}"] for i in range(len(tensors))
+                if f"momentum.{i}" in tensors]
+    member.state = {"model": {k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
+                    "momentum": momentum or None, "generator": tensors["generator"]}
+    member.steps = int(meta["steps"])
+    return str(meta["owner"])
+
+
+def classifier_trainable(config: dict[str, Any]) -> None:
+    """A Ray Tune function trainable: one PBT member, reporting validation accuracy each
+    interval with a checkpoint; `copied_from` names the trial whose checkpoint it restored."""
+    from ray import tune
+
+    from lecturelab.data import load_dataset
+
+    torch.set_num_threads(1)
+    trial = tune.get_context().get_trial_id()
+    task = ClassifierTask(load_dataset("mnist1d"), ClassifierTaskConfig(),
+                          device=torch.device("cpu"))
+    member = task.population(1, seed=int(config["seed"]))[0]
+    copied_from = trial
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is not None:
+        with checkpoint.as_directory() as folder:
+            copied_from = load_member(Path(folder), member)
+    member.hyperparams = {"lr": config["lr"], "weight_decay": config["weight_decay"]}
+    while member.steps < config["steps"]:
+        task.train(member, config["interval"])
+        member.steps += config["interval"]
+        with tempfile.TemporaryDirectory() as folder:
+            save_member(Path(folder), member, trial)
+            tune.report({"accuracy": task.evaluate(member), "steps": member.steps,
+                         "copied_from": copied_from},
+                        checkpoint=tune.Checkpoint.from_directory(folder))
+
+
+def tune_classifier(*, members: int = 8, steps: int = 1500, interval: int = 150,
+                    seed: int = 0, address: str | None = None,
+                    storage: Path | None = None) -> list[dict[str, Any]]:
+    """Run PBT over `members` trials on Ray Tune; return each trial's last result row."""
+    import ray
+    from ray import tune
+    from ray.tune.schedulers import PopulationBasedTraining
+
+    cfg = ClassifierTaskConfig()
+    rng = np.random.default_rng(seed)
+    starts = [(log_uniform(rng, cfg.lr_range), log_uniform(rng, cfg.decay_range))
+              for _ in range(members)]
+    scheduler = PopulationBasedTraining(
+        time_attr="steps", perturbation_interval=interval, quantile_fraction=0.25,
+        resample_probability=0.0, perturbation_factors=(1.2, 0.8),
+        hyperparam_mutations={"lr": tune.loguniform(*cfg.lr_range),
+                              "weight_decay": tune.loguniform(*cfg.decay_range)})
+    ray.init(address=address, ignore_reinit_error=True, include_dashboard=False,
+             log_to_driver=False)
+    try:
+        tuner = tune.Tuner(
+            tune.with_resources(classifier_trainable, {"cpu": 1}),
+            param_space={"seed": tune.grid_search(list(range(members))),
+                         "lr": tune.sample_from(lambda spec: starts[spec.config.seed][0]),
+                         "weight_decay": tune.sample_from(
+                             lambda spec: starts[spec.config.seed][1]),
+                         "steps": steps, "interval": interval},
+            tune_config=tune.TuneConfig(metric="accuracy", mode="max", scheduler=scheduler),
+            run_config=tune.RunConfig(storage_path=str(storage) if storage else None,
+                                      verbose=0))
+        results = tuner.fit()
+        return [dict(r.metrics, config=r.config) for r in results]
+    finally:
+        ray.shutdown()
