@@ -1,18 +1,24 @@
 """The CLI: one command per kind of training, and user errors as one line with exit code 2."""
 
+import io
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import lecturelab
 from lecturelab.cli import main
 from lecturelab.cli.training import KINDS, kind_of
 
 
-def cli(*args: str, cwd=None, stdin: str = "") -> subprocess.CompletedProcess:
+def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    """`lecturelab ARGS` in a fresh process that imports this checkout's lecturelab."""
     code = "from lecturelab.cli import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(Path(lecturelab.__file__).parents[1])}
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd, input=stdin)
+                          timeout=120, cwd=cwd, env=env)
 
 
 def run_in_process(args, monkeypatch, capsys) -> tuple[int, str, str]:
@@ -103,16 +109,17 @@ def test_list_shows_every_lecture2_experiment(monkeypatch, capsys):
     assert "l2.xor" in out and "l2.backprop" in out
 
 
-def test_train_then_eval_then_refuse_to_overwrite(tmp_path):
+def test_train_then_eval_then_refuse_to_overwrite(tmp_path, monkeypatch, capsys):
     folder = tmp_path / "mlp"
-    train = cli("train", "mlp", "--data", "digits", "--epochs", "2", "--out", str(folder),
-                "--device", "cpu")
-    assert train.returncode == 0, train.stderr
+    code, _, err = run_in_process(["train", "mlp", "--data", "digits", "--epochs", "2", "--out",
+                                   str(folder), "--device", "cpu"], monkeypatch, capsys)
+    assert code == 0, err
     assert (folder / "metrics.jsonl").exists() and (folder / "checkpoint.json").exists()
-    ev = cli("eval", str(folder), "--device", "cpu")
-    assert ev.returncode == 0 and "test_acc" in ev.stdout
-    again = cli("train", "mlp", "--data", "digits", "--out", str(folder))
-    assert again.returncode == 2 and "already holds a checkpoint" in again.stderr
+    code, out, _ = run_in_process(["eval", str(folder), "--device", "cpu"], monkeypatch, capsys)
+    assert code == 0 and "test_acc" in out
+    code, _, err = run_in_process(["train", "mlp", "--data", "digits", "--out", str(folder)],
+                                  monkeypatch, capsys)
+    assert code == 2 and "already holds a checkpoint" in err
 
 
 def test_bench_lists_and_names_unknown_benchmarks(monkeypatch, capsys):
@@ -122,35 +129,50 @@ def test_bench_lists_and_names_unknown_benchmarks(monkeypatch, capsys):
     assert code == 2 and "did you mean zoo_throughput" in err
 
 
-def test_train_alphazero_then_play_against_the_checkpoint(tmp_path):
-    folder = tmp_path / "az"
-    train = cli("train", "alphazero", "--game", "tictactoe", "--profile", "smoke",
-                "--out", str(folder), "--device", "cpu")
-    assert train.returncode == 0, train.stderr
-    game = cli("play", "tictactoe", "--checkpoint", str(folder), "--simulations", "8",
-               stdin="x\n1\n1\n2\n3\n4\n5\n6\n7\n8\n9\n")
-    assert game.returncode == 0, game.stderr
-    assert "the agent plays" in game.stdout
-    ev = cli("eval", str(folder))
-    assert ev.returncode == 2 and "lecturelab play tictactoe --checkpoint" in ev.stderr
-    wrong = cli("play", "connect4", "--checkpoint", str(folder))
-    assert wrong.returncode == 2 and "is a tictactoe agent" in wrong.stderr
+def test_train_alphazero_then_play_against_the_checkpoint(tmp_path, monkeypatch, capsys):
+    folder = str(tmp_path / "az")
+    code, _, err = run_in_process(["train", "alphazero", "--game", "tictactoe", "--profile",
+                                   "smoke", "--out", folder, "--device", "cpu"],
+                                  monkeypatch, capsys)
+    assert code == 0, err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x\n1\n1\n2\n3\n4\n5\n6\n7\n8\n9\n"))
+    code, out, err = run_in_process(["play", "tictactoe", "--checkpoint", folder,
+                                     "--simulations", "8"], monkeypatch, capsys)
+    assert code == 0 and "the agent plays" in out, err
+    code, _, err = run_in_process(["eval", folder], monkeypatch, capsys)
+    assert code == 2 and f"lecturelab play tictactoe --checkpoint {folder}" in err
+    code, _, err = run_in_process(["play", "connect4", "--checkpoint", folder], monkeypatch,
+                                  capsys)
+    assert code == 2 and "is a tictactoe agent" in err
 
 
-def test_train_a_detector_on_shapes_then_eval_prints_the_coco_table(tmp_path):
-    folder = tmp_path / "retina"
-    train = cli("train", "retinanet", "--data", "shapes", "--profile", "smoke", "--steps", "2",
-                "--out", str(folder), "--device", "cpu")
-    assert train.returncode == 0, train.stderr
-    ev = cli("eval", str(folder), "--device", "cpu")
-    assert ev.returncode == 0, ev.stderr
-    assert "AP50" in ev.stdout and "COCO evaluation" in ev.stdout
-    play = cli("play", "tictactoe", "--checkpoint", str(folder))
-    assert play.returncode == 2 and "holds a detector, not an AlphaZero agent" in play.stderr
+def test_train_a_detector_on_shapes_then_eval_prints_the_coco_table(tmp_path, monkeypatch,
+                                                                     capsys):
+    folder = str(tmp_path / "retina")
+    code, _, err = run_in_process(["train", "retinanet", "--data", "shapes", "--profile", "smoke",
+                                   "--steps", "2", "--out", folder, "--device", "cpu"],
+                                  monkeypatch, capsys)
+    assert code == 0, err
+    code, out, err = run_in_process(["eval", folder, "--device", "cpu"], monkeypatch, capsys)
+    assert code == 0, err
+    assert "AP50" in out and "COCO evaluation" in out
+    code, _, err = run_in_process(["eval", folder, "--data", "digits"], monkeypatch, capsys)
+    assert code == 2 and "--data does not apply to a detector" in err
+    code, _, err = run_in_process(["play", "tictactoe", "--checkpoint", folder], monkeypatch,
+                                  capsys)
+    assert code == 2 and "holds a detector, not an AlphaZero agent" in err
+
+
+def test_the_entry_point_runs_in_a_fresh_process(tmp_path):
+    done = cli("train", "mlp", "--data", "digits", "--steps", "5", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("error: --steps does not apply to classifier training (mlp); "
+                                   "it is an option of detector training")
 
 
 def test_python_dash_m_runs_the_same_cli():
+    env = {**os.environ, "PYTHONPATH": str(Path(lecturelab.__file__).parents[1])}
     done = subprocess.run([sys.executable, "-m", "lecturelab", "run", "l2.xr"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: unknown experiment 'l2.xr'")

@@ -23,8 +23,11 @@ def test_the_json_names_the_kind_and_the_weights_file(tmp_path):
 
 
 def test_unknown_kind_and_escaping_tensor_file_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="kind must be one of"):
-        save_checkpoint(tmp_path, Checkpoint({}, {"kind": "oracle"}))
+    with pytest.raises(ValueError, match="kind must be a name"):
+        save_checkpoint(tmp_path, Checkpoint({}, {"kind": "../oracle"}))
+    save_checkpoint(tmp_path, Checkpoint({}, {"kind": "oracle", "epoch": 1}))
+    with pytest.raises(ValueError, match="unknown checkpoint kind 'oracle'"):
+        load_trained(tmp_path)
     (tmp_path / POINTER).write_text(json.dumps({"kind": "classifier", "tensors": "../x"}))
     with pytest.raises(ValueError, match="outside the folder"):
         load_checkpoint(tmp_path)

@@ -10,7 +10,7 @@ training folder:
 `kind` names what trained ("classifier", "detector", "alphazero"); the rest of the JSON is the
 kind's: model name and data for a classifier, model, recipe and scenes for a detector, game and
 network shape for an agent. `load_checkpoint` reads any kind; `lecturelab.train.api.load_trained`
-builds its model.
+builds the model of the kinds in its `BUILDERS` table (a new kind adds a row there).
 
 A run killed at any moment leaves either the previous checkpoint or the new one, never a mix:
 the tensor file is written first (atomically), then checkpoint.json is atomically switched to it.
@@ -30,7 +30,6 @@ from safetensors.torch import load_file, save_file
 from lecturelab.io import atomic_write, write_json
 
 POINTER = "checkpoint.json"
-KINDS = ("classifier", "detector", "alphazero")  # what a checkpoint.json's "kind" may name
 
 
 @dataclass
@@ -84,8 +83,9 @@ def save_checkpoint(folder: Path, ckpt: Checkpoint) -> Path:
         tensors.update(optim_tensors)
     meta["scheduler"] = ckpt.scheduler_state
     tensors.update({f"rng.{k}": v.cpu() for k, v in ckpt.rng_state.items()})
-    if ckpt.kind not in KINDS:
-        raise ValueError(f"checkpoint kind must be one of {', '.join(KINDS)}, got {ckpt.kind!r}")
+    if not isinstance(ckpt.kind, str) or not ckpt.kind.isidentifier():
+        raise ValueError(f"checkpoint kind must be a name such as 'classifier', got "
+                         f"{ckpt.kind!r}")
     meta["kind"] = ckpt.kind
     name = (f"checkpoints/epoch-{meta['epoch']:04d}.safetensors" if "epoch" in meta
             else f"checkpoints/step-{meta.get('step', 0):06d}.safetensors")
