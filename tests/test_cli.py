@@ -37,6 +37,7 @@ def run_in_process(args, monkeypatch, capsys) -> tuple[int, str, str]:
     (["run", "--device", "tpu", "l2.xor"], "unknown device 'tpu'"),
     (["run", "--bogus"], "No such option: --bogus"),
     (["run", "--threads", "-1", "l2.xor"], "threads must be 0"),
+    (["run", "--jobs", "-1", "l2.xor"], "--jobs must be 0"),
     (["report", "no/such/run"], "is not a run folder"),
     (["eval", "no/such/checkpoint"], "no checkpoint at no/such/checkpoint"),
     (["train", "resnt20", "--data", "digits"], "unknown model 'resnt20'; did you mean resnet20"),
@@ -176,3 +177,13 @@ def test_python_dash_m_runs_the_same_cli():
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: unknown experiment 'l2.xr'")
+
+
+def test_run_on_two_workers_writes_every_result_and_the_lab_book(tmp_path, monkeypatch, capsys):
+    code, out, _ = run_in_process(["run", "l2.xor", "l2.backprop", "--profile", "smoke", "-j", "2",
+                                   "--out", str(tmp_path)], monkeypatch, capsys)
+    assert code in (0, None)
+    assert "l2.xor" in out and "l2.backprop" in out and "lab book:" in out
+    latest = tmp_path / "latest"
+    assert (latest / "report.html").exists()
+    assert {p.parent.name for p in latest.glob("*/result.json")} == {"l2.xor", "l2.backprop"}

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from lecturelab.cli.games import play
+from lecturelab.cli.games import train_alphazero as train_command
 from lecturelab.games.agent import Agent, load_network, save_network
 from lecturelab.games.alphazero import (
     cpu_threads,
@@ -14,8 +16,6 @@ from lecturelab.games.alphazero import (
     training_config,
 )
 from lecturelab.games.arena import elo_ratings, matches
-from lecturelab.games.commands import play
-from lecturelab.games.commands import train_alphazero as train_command
 from lecturelab.games.network import NetworkEvaluator, PolicyValueNet
 from lecturelab.games.selfplay import Examples, ReplayBuffer, SelfPlayWorkers, self_play
 from lecturelab.games.tictactoe import PerfectPlayer, TicTacToe

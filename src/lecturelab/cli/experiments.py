@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -60,30 +62,65 @@ def run(
     threads: Annotated[int, typer.Option(help="CPU threads per experiment (0: torch's "
                                           "default).")] = 1,
     out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("runs"),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: one per "
+                                      "core); the numbers equal a -j 1 run's.")] = 0,
 ):
     """Run experiments, print a summary and write the lab book."""
+    from lecturelab.lab.parallel import recorded_seconds
     from lecturelab.lab.runner import run_experiments
     from lecturelab.runtime import resolve_device
 
     if threads < 0:
         raise UserError(f"threads must be 0 (torch's default) or positive, got {threads}")
+    if jobs < 0:
+        raise UserError(f"--jobs must be 0 (one per core) or positive, got {jobs}")
     specs = select(ids or [], all_, lecture)
     profile = check_profile("quick" if quick else profile)
     dev = resolve_device(device)
-    status = console.status("")
-
-    def on_start(spec: ExperimentSpec) -> None:
-        status.update(f"[{specs.index(spec) + 1}/{len(specs)}] {spec.id}: {spec.claim}")
-
-    def on_end(record: dict) -> None:
-        console.print(f"{record['id']:<36} {record['verdict']:<15} {record['seconds']:7.1f} s")
-
-    with status:
+    jobs = jobs or (1 if dev.type == "cuda" else os.cpu_count() or 1)
+    board = Board(specs, recorded_seconds(out) if profile == "quick" else {}, jobs)
+    with console.status("") as status:
+        board.status = status
         run_dir, records = run_experiments(specs, profile=profile, seed=seed, device=dev,
-                                           out_root=out, threads=threads, on_start=on_start,
-                                           on_end=on_end)
+                                           out_root=out, threads=threads, jobs=jobs,
+                                           on_start=board.start, on_end=board.end)
     print_summary(records)
     console.print(f"lab book: {(run_dir / 'report.html').resolve()}")
+
+
+class Board:
+    """The live display of a run: what runs, done / total, elapsed and an estimate of the time
+    left from the seconds that earlier runs recorded."""
+
+    def __init__(self, specs: list[ExperimentSpec], seconds: dict[str, float], jobs: int):
+        self.expected = {s.id: seconds.get(s.id, 20.0) for s in specs}
+        self.claims = {s.id: s.claim for s in specs}
+        self.jobs, self.begun = jobs, time.perf_counter()
+        self.running: dict[str, float] = {}
+        self.done: set[str] = set()
+        self.status = None
+
+    def start(self, spec: ExperimentSpec) -> None:
+        self.running[spec.id] = time.perf_counter()
+        self.show()
+
+    def end(self, record: dict) -> None:
+        self.running.pop(record["id"], None)
+        self.done.add(record["id"])
+        console.print(f"{record['id']:<36} {record['verdict']:<15} {record['seconds']:7.1f} s")
+        self.show()
+
+    def show(self) -> None:
+        now = time.perf_counter()
+        left = sum(max(self.expected[i] - (now - self.running.get(i, now)), 0.0)
+                   for i in self.expected if i not in self.done) / self.jobs
+        names = ", ".join(self.running) or "-"
+        line = (f"[{len(self.done)}/{len(self.expected)}] {now - self.begun:.0f} s elapsed, "
+                f"about {left:.0f} s left; running {names}")
+        if len(self.running) == 1:
+            line += f": {self.claims[next(iter(self.running))]}"
+        if self.status is not None:
+            self.status.update(line)
 
 
 def print_summary(records: list[dict]) -> None:

@@ -23,8 +23,7 @@ from lecturelab.cli.options import Device, Out, Seed, profile_option
 from lecturelab.games import alphazero
 from lecturelab.games.agent import Agent, save_network
 from lecturelab.games.alphazero import cpu_threads, training_config
-from lecturelab.games.arena import Player
-from lecturelab.games.base import Game, get_game
+from lecturelab.games.base import Game, Player, get_game
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
 from lecturelab.runtime import resolve_device
 from lecturelab.train.checkpoint import POINTER

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from lecturelab.lab.checks import Check
-from lecturelab.registry import Registry
+from lecturelab.registry import experiments
 
 PROFILES = ("quick", "full", "smoke")
 
@@ -74,7 +74,6 @@ class ExperimentSpec:
         return self.configs[profile]
 
 
-experiments = Registry("experiment")
 
 
 def experiment(
