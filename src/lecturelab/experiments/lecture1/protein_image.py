@@ -46,8 +46,8 @@ FULL = ProteinImageConfig(train_chains=3000, test_chains=100,
                           train=TrainConfig(channels=64, blocks=32, steps=20000, batch=32,
                                             crop=48, lr=1e-3),
                           fold=FoldConfig(iterations=400))
-SMOKE = ProteinImageConfig(family=FamilyConfig(min_length=30, max_length=34, depth=60),
-                           train_chains=6, test_chains=2,
+SMOKE = ProteinImageConfig(family=FamilyConfig(min_length=28, max_length=30, depth=40, sweeps=2),
+                           train_chains=4, test_chains=2,
                            train=TrainConfig(channels=8, blocks=2, steps=3, batch=4, crop=16),
                            fold=FoldConfig(iterations=10, record_every=5))
 
