@@ -46,3 +46,14 @@ def test_embedding_trainer_records_active_fractions_per_step():
     assert len(run.loss) == 3 and set(run.active) == {"train", "random", "batch_hard"}
     assert all(0 <= f <= 1 for f in run.active["batch_hard"])
     assert 0 <= evaluate_retrieval(run.model, x, y)["recall_at_1"] <= 1
+
+
+def test_supervised_baseline_trains_a_classifier_on_the_encoder():
+    from lecturelab.similarity.simclr import accuracy, train_supervised
+
+    recipe = SimCLRRecipe(steps=3, batch_size=16, widths=(8,))
+    encoder = build_simclr(recipe, image_size=8).encoder
+    x = torch.rand(32, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    y = torch.arange(32) % 4
+    net = train_supervised(encoder, x, y, recipe, mean=None, std=None, num_classes=4)
+    assert net(x).shape == (32, 4) and 0 <= accuracy(net, x, y) <= 1
