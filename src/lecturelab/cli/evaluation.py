@@ -34,6 +34,15 @@ def eval_cli(
         game = state.get("game", "GAME")
         raise UserError(f"{checkpoint} holds an AlphaZero agent; play it: lecturelab play {game} "
                         f"--checkpoint {checkpoint}")
+    if kind in ("simclr", "embedding"):
+        from lecturelab.cli.similarity import eval_similarity_command
+
+        if data is not None:
+            raise UserError(f"--data does not apply to a {kind} model ({checkpoint}): it is "
+                            f"evaluated on the held-out images it was trained with")
+        metrics = eval_similarity_command(checkpoint, device=device)
+        console.print(" ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+        return
     if kind == "detector":
         from lecturelab.cli.detectors import eval_detector_command
 

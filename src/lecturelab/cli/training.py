@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from lecturelab.cli import classifiers, detectors, games
+from lecturelab.cli import classifiers, detectors, games, similarity
 from lecturelab.cli.core import UserError, app, console
 from lecturelab.registry import UnknownNameError, did_you_mean, list_models
 
@@ -50,6 +50,10 @@ def detector_names() -> list[str]:
 KINDS = (  # first match wins
     TrainerKind("alphazero", lambda: ["alphazero"], games.train_app,
                 "lecturelab train alphazero --game tictactoe"),
+    TrainerKind("simclr", lambda: ["simclr"], similarity.simclr_app,
+                "lecturelab train simclr --data cifar10"),
+    TrainerKind("embedding", lambda: ["embedding"], similarity.embedding_app,
+                "lecturelab train embedding --loss triplet --miner semi_hard"),
     TrainerKind("detector", detector_names, detectors.train_app,
                 "lecturelab train retinanet --data shapes --steps 300"),
     TrainerKind("classifier", list_models, classifiers.train_app,
@@ -87,7 +91,8 @@ def check_options(kind: TrainerKind, name: str, args: list[str]) -> None:
 def train(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="A classifier (mlp, resnet20, ...), a "
-                                               "detector (retinanet, ...) or alphazero.")] = None,
+                                               "detector (retinanet, ...), alphazero, simclr or "
+                                               "embedding.")] = None,
 ) -> None:
     """Train a classifier, a detector or an AlphaZero agent; each kind has its own options
     (`lecturelab train NAME --help`)."""

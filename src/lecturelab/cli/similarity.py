@@ -1,4 +1,5 @@
-"""`lecturelab train simclr|embedding` and `lecturelab eval` of their checkpoints.
+"""`lecturelab train simclr|embedding` and `lecturelab eval` of their checkpoints (lecture 4,
+"beyond strong supervision").
 
 A checkpoint is a training folder as `train/checkpoint.py` writes it: `checkpoint.json` (model
 kind, recipe, images, seed, epoch, history) and the weights as safetensors, written atomically
@@ -11,12 +12,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import torch
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 
+from lecturelab.cli.core import console
+from lecturelab.cli.options import Device, Out, Seed, one_of, profile_option
 from lecturelab.io import atomic_write_text
 from lecturelab.runtime import resolve_device, seed_everything
 from lecturelab.similarity.augment import SimCLRAugment
@@ -211,3 +215,56 @@ def is_similarity_checkpoint(path: Path) -> bool:
         return json.loads(pointer.read_text()).get("kind") in KINDS
     except (OSError, json.JSONDecodeError, AttributeError):
         return False
+
+
+simclr_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+embedding_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+Data = Annotated[str, typer.Option(help="cifar10 (or digits).")]
+Profile = Annotated[str, profile_option(tuple(PROFILES), "quick: 5,000 images at 16 px.")]
+Epochs = Annotated[int | None, typer.Option(min=1, help="Epochs (default: the profile's).")]
+ImageSize = Annotated[int | None, typer.Option(min=4, help="Image side (default: the "
+                                               "profile's).")]
+
+
+@simclr_app.command(name="simclr")
+def train_simclr_cli(
+    name: Annotated[str, typer.Argument(help="simclr.")],
+    data: Data = "cifar10", profile: Profile = "quick", epochs: Epochs = None,
+    batch_size: Annotated[int, typer.Option(min=2, help="Images a step (two views each).")]
+    = 256,
+    image_size: ImageSize = None,
+    encoder: Annotated[str, typer.Option(help="small_cnn or a zoo model name.")] = "small_cnn",
+    crop: Annotated[bool, typer.Option(help="Random resized crop + flip in the views.")] = True,
+    colour: Annotated[bool, typer.Option(help="Colour jitter + greyscale in the views.")] = True,
+    seed: Seed = 0, device: Device = "auto", out: Out = None,
+) -> None:
+    """SimCLR pre-training (Chen et al. 2020); the frozen encoder's linear-probe and k-NN
+    accuracy after every epoch go to metrics.jsonl."""
+    folder = out or Path(f"checkpoints/simclr-{data}")
+    rows = train_simclr_command(out=folder, data=data, profile=profile, epochs=epochs,
+                                batch_size=batch_size, image_size=image_size, encoder=encoder,
+                                crop=crop, colour=colour, seed=seed, device=device)
+    console.print(f"linear probe {rows[-1]['probe_acc']:.4f}; checkpoint: {folder}")
+
+
+@embedding_app.command(name="embedding")
+def train_embedding_cli(
+    name: Annotated[str, typer.Argument(help="embedding.")],
+    data: Data = "cifar10", profile: Profile = "quick", epochs: Epochs = None,
+    loss: Annotated[str, typer.Option(callback=one_of(("triplet", "contrastive")),
+                                      help="triplet or contrastive.")] = "triplet",
+    miner: Annotated[str, typer.Option(callback=one_of(("random", "semi_hard", "batch_hard",
+                                                         "batch_all")),
+                                       help="random, semi_hard, batch_hard or batch_all.")]
+    = "semi_hard",
+    margin: Annotated[float, typer.Option(min=0.0, help="The loss's margin.")] = 1.0,
+    batch_size: Annotated[int, typer.Option(min=2, help="Images a step.")] = 128,
+    image_size: ImageSize = None, seed: Seed = 0, device: Device = "auto", out: Out = None,
+) -> None:
+    """Metric learning with a contrastive or triplet loss; held-out Recall@1 every epoch."""
+    folder = out or Path(f"checkpoints/embedding-{data}")
+    rows = train_embedding_command(out=folder, data=data, profile=profile, loss=loss,
+                                   miner=miner, margin=margin, epochs=epochs,
+                                   batch_size=batch_size, image_size=image_size, seed=seed,
+                                   device=device)
+    console.print(f"Recall@1 {rows[-1]['recall_at_1']:.4f}; checkpoint: {folder}")

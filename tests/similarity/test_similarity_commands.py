@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lecturelab.similarity.commands import (
+from lecturelab.cli.similarity import (
     eval_similarity_command,
     load_similarity_model,
     train_embedding_command,
@@ -40,7 +40,7 @@ def test_unknown_profile_and_miner_are_named(tmp_path):
 
 
 def test_similarity_checkpoints_are_recognised(tmp_path):
-    from lecturelab.similarity.commands import is_similarity_checkpoint
+    from lecturelab.cli.similarity import is_similarity_checkpoint
 
     assert not is_similarity_checkpoint(tmp_path)
     (tmp_path / "checkpoint.json").write_text('{"kind": "simclr"}')
