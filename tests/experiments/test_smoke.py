@@ -25,7 +25,8 @@ EXPECTED = {
        "augmentation activation_maximisation transfer_learning architecture_search "
        "group_equivariance",
     4: "box_regression faster_rcnn focal_loss one_vs_two_stage unet segmentation_metrics "
-       "instance_segmentation domain_randomization",
+       "instance_segmentation domain_randomization optical_flow motion_helps causal_conv3d "
+       "action_recognition inflation slowfast temporal_flicker label_propagation",
 }
 
 
