@@ -26,7 +26,8 @@ EXPECTED = {
        "group_equivariance",
     4: "box_regression faster_rcnn focal_loss one_vs_two_stage unet segmentation_metrics "
        "instance_segmentation domain_randomization contrastive_vs_triplet hard_negative_mining "
-       "self_supervised",
+       "self_supervised optical_flow motion_helps causal_conv3d action_recognition inflation "
+       "slowfast temporal_flicker label_propagation",
 }
 
 

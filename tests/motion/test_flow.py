@@ -10,7 +10,13 @@ from lecturelab.data.motion import FlowConfig
 from lecturelab.motion.correlation import correlation, displacements
 from lecturelab.motion.flow_io import flow_to_colour, read_flo, write_flo
 from lecturelab.motion.flownet import FlowNetC, FlowNetS, end_point_error, multiscale_loss
-from lecturelab.motion.training import FlowTrainConfig, flip, load_flownet, train_flownet
+from lecturelab.motion.training import (
+    FlowTrainConfig,
+    flip,
+    load_flownet,
+    train_flownet,
+    train_flownet_command,
+)
 from lecturelab.motion.warp import backward_warp
 
 
@@ -120,3 +126,5 @@ def test_train_flownet_writes_a_checkpoint_that_loads(tmp_path):
         load_flownet(tmp_path / "missing")
     with pytest.raises(ValueError, match="model must be one of"):
         train_flownet("pwc", out=tmp_path / "x")
+    with pytest.raises(ValueError, match="profile must be one of"):
+        train_flownet_command("flownet_s", out=tmp_path / "x", profile="huge")

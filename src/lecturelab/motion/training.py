@@ -143,3 +143,26 @@ def load_flownet(checkpoint: str | Path) -> tuple[FlowNet, dict[str, Any]]:
         raise ValueError(f"flownet weights {folder / WEIGHTS} are corrupt or do not match "
                          f"{meta['model']}: {e}") from e
     return net.eval(), meta
+
+
+# (width, n_train, data, schedule) of `lecturelab train flownet_s|flownet_c --data motion`
+PROFILES: dict[str, tuple[int, int, FlowConfig, FlowTrainConfig]] = {
+    "smoke": (4, 8, FlowConfig(size=32), FlowTrainConfig(steps=2, batch_size=4)),
+    "quick": (16, 2000, FlowConfig(), FlowTrainConfig(steps=500, lr=3e-3)),
+    "full": (64, 22000, FlowConfig(size=256, max_shift=16.0, background_shift=8.0),
+             FlowTrainConfig(steps=60000, batch_size=8, lr=1e-4)),
+}
+
+
+def train_flownet_command(model: str, *, out: Path, profile: str = "quick",
+                          steps: int | None = None, seed: int = 0,
+                          device: str = "auto") -> dict[str, float]:
+    """What the CLI's `train flownet_c --data motion` runs: the profile's net, data and
+    schedule (`steps` overrides the schedule's length), saved to the folder `out`."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    width, n_train, data, train = PROFILES[profile]
+    if steps is not None:
+        train = FlowTrainConfig(**{**asdict(train), "steps": steps})
+    return train_flownet(model, out=out, width=width, n_train=n_train, data=data, train=train,
+                         seed=seed, device=device)
