@@ -25,6 +25,7 @@ from lecturelab.games.agent import Agent, save_network
 from lecturelab.games.alphazero import cpu_threads, training_config
 from lecturelab.games.base import Game, Player, get_game
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
+from lecturelab.games.moves import parse_move
 from lecturelab.runtime import resolve_device
 from lecturelab.train.checkpoint import POINTER
 
@@ -149,17 +150,13 @@ def opponent_for(rules: Game, checkpoint: Path | None, simulations: int, seed: i
 def ask_move(rules: Game, state: np.ndarray, input_fn: Callable[[str], str],
              print_fn: Callable[..., None]) -> int | None:
     """Prompt until the person types a legal move (1-based); None at the end of input."""
-    legal = rules.legal_moves(state)[0]
     noun = "cell" if rules.name == "tictactoe" else "column"
     while True:
         try:
-            text = input_fn(f"your move ({noun} 1-{rules.num_actions}): ").strip()
+            text = input_fn(f"your move ({noun} 1-{rules.num_actions}): ")
         except EOFError:
             return None
-        if not text.isdigit() or not 1 <= int(text) <= rules.num_actions:
-            print_fn(f"'{text}' is not a {noun}: type a number from 1 to {rules.num_actions}")
-        elif not legal[int(text) - 1]:
-            print_fn(f"{noun} {text} is {'taken' if noun == 'cell' else 'full'}; "
-                     f"free: {', '.join(str(a + 1) for a in np.flatnonzero(legal))}")
-        else:
-            return int(text) - 1
+        try:
+            return parse_move(rules, state[0], text)
+        except ValueError as e:
+            print_fn(str(e))
