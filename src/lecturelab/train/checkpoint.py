@@ -173,6 +173,7 @@ def listed_files(folder: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
     """The "files" entries of a checkpoint.json, newest first, each checked for its place and
     form; the first is the current "tensors" file."""
     where = Path(folder) / POINTER
+    weights_path(folder, meta["tensors"])
     files = meta.get("files")
     if not isinstance(files, list) or not files:
         raise LabError(f"corrupt checkpoint state {where}: no \"files\" list with the sha256 "
