@@ -129,10 +129,9 @@ def previous_files(folder: Path) -> list[dict[str, Any]]:
     if not (folder / POINTER).is_file():
         return []
     try:
-        files = listed_files(folder, read_pointer(folder))
+        return listed_files(folder, read_pointer(folder))
     except ValueError:
         return []
-    return files
 
 
 def remove_files(folder: Path, names: list[str]) -> None:
