@@ -15,6 +15,7 @@ from lecturelab.cli.core import UserError, console
 from lecturelab.cli.options import (
     BatchSize,
     Device,
+    Force,
     Lr,
     Out,
     Seed,
@@ -54,6 +55,7 @@ def train_classifier_command(
     out: Out = None,
     resume: Annotated[bool, typer.Option(help="Continue from the checkpoint in --out (same "
                                          "options).")] = False,
+    force: Force = False,
 ) -> None:
     """Train a classifier: progress bar, JSONL metrics, checkpoints; DDP under torchrun."""
     from lecturelab.data import ClassificationData, load_dataset
@@ -78,11 +80,11 @@ def train_classifier_command(
                   compile=compile, seed=seed, train_subset=subset)
     dev = resolve_device(device)
     out = out or Path("checkpoints") / f"{model}-{data}"
-    if resume and not (out / POINTER).is_file():
-        raise UserError(f"nothing to resume: {out / POINTER} does not exist")
-    if not resume and (out / POINTER).exists():
-        raise UserError(f"{out} already holds a checkpoint; pass --resume or another --out")
+    if resume and force:
+        raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
+                        "give one")
     state = train_classifier(model, data, plan.config, out_dir=out, device=dev, resume=resume,
+                             force=force,
                              train_subset=plan.train_subset)
     last = state.history[-1] if state.history else {}
     console.print(f"{model} on {data}: test acc {last.get('test_acc', float('nan')):.4f} "

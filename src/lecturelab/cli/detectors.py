@@ -18,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch import Tensor, nn
 
 from lecturelab.cli.core import UserError, console, print_coco_table
-from lecturelab.cli.options import BatchSize, Device, Lr, Out, Seed, profile_option
-from lecturelab.train.checkpoint import POINTER, Checkpoint, save_checkpoint
+from lecturelab.cli.options import BatchSize, Device, Force, Lr, Out, Seed, profile_option
+from lecturelab.train.checkpoint import POINTER, Checkpoint, save_checkpoint, training_folder
 
 PROFILES = ("smoke", "quick", "full")
 train_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -40,15 +40,15 @@ def train_detector_cli(
     device: Device = "auto",
     seed: Seed = 0,
     out: Out = None,
+    force: Force = False,
 ) -> None:
     """Train a lecture-4 detector on shapes scenes, then print its COCO table."""
     if data != "shapes":
         raise UserError(f"detectors train on --data shapes (the detection dataset), got {data!r}")
     out = out or Path("checkpoints") / f"{model}-shapes"
-    if (out / POINTER).exists():
-        raise UserError(f"{out} already holds a checkpoint; choose another --out")
     metrics = train_detector_command(model, out=out, profile=profile, steps=steps,
-                                     batch_size=batch_size, lr=lr, seed=seed, device=device)
+                                     batch_size=batch_size, lr=lr, seed=seed, device=device,
+                                     force=force)
     print_coco_table(metrics)
     console.print(f"checkpoint: {out / POINTER}")
 
@@ -69,17 +69,27 @@ class _CountedSteps(nn.Module):
 def train_detector_command(model: str, *, out: Path, profile: str = "quick",
                            steps: int | None = None, batch_size: int | None = None,
                            lr: float | None = None, seed: int = 0, device: str = "auto",
-                           progress: bool = True) -> dict[str, float]:
-    """Train `model` on shapes scenes with the profile's recipe, save it to the folder `out`,
-    and return its COCO metrics on the held-out scenes."""
-    from lecturelab.detection.recipes import scene_tensors
-    from lecturelab.detection.training import train_detector
-    from lecturelab.runtime import resolve_device, seed_everything
-    from lecturelab.train.api import build_detector
+                           progress: bool = True, force: bool = False) -> dict[str, float]:
+    """Train `model` on shapes scenes with the profile's recipe, save it to the folder `out`
+    (locked for the run; one holding a checkpoint needs `force`), and return its COCO metrics
+    on the held-out scenes."""
+    from lecturelab.runtime import resolve_device
     from lecturelab.train.recipes import detector_recipe
 
     scenes, recipe, train = detector_recipe(profile, steps=steps, batch_size=batch_size, lr=lr)
     dev = resolve_device(device)
+    with training_folder(Path(out), force=force, resumable=False):
+        return _train_detector(model, Path(out), scenes, recipe, train, seed, dev, progress)
+
+
+def _train_detector(model: str, out: Path, scenes: Any, recipe: Any, train: Any, seed: int,
+                    dev: Any, progress: bool) -> dict[str, float]:
+    """The run itself, in a held training folder."""
+    from lecturelab.detection.recipes import scene_tensors
+    from lecturelab.detection.training import train_detector
+    from lecturelab.runtime import seed_everything
+    from lecturelab.train.api import build_detector
+
     seed_everything(seed)
     detector = build_detector(model, recipe, scenes).to(dev)
     images, targets, _, _ = scene_tensors(scenes, seed)

@@ -19,7 +19,7 @@ import numpy as np
 import typer
 
 from lecturelab.cli.core import UserError, app, console
-from lecturelab.cli.options import Device, Out, Seed, profile_option
+from lecturelab.cli.options import Device, Force, Out, Seed, profile_option
 from lecturelab.games import alphazero
 from lecturelab.games.agent import Agent, save_network
 from lecturelab.games.alphazero import cpu_threads, training_config
@@ -27,7 +27,7 @@ from lecturelab.games.base import Game, Player, get_game
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
 from lecturelab.games.moves import parse_move
 from lecturelab.runtime import resolve_device
-from lecturelab.train.checkpoint import POINTER
+from lecturelab.train.checkpoint import POINTER, training_folder
 
 PROFILES = ("smoke", "quick", "full")
 train_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -48,13 +48,14 @@ def train_alphazero_cli(
     device: Device = "auto",
     seed: Seed = 0,
     out: Out = None,
+    force: Force = False,
 ) -> None:
     """Train an AlphaZero agent by self-play (Silver et al. 2018), one checkpoint a round."""
     if game is None:
         raise UserError("train alphazero needs --game tictactoe or --game connect4")
     path = train_alphazero(game, out=out or Path("checkpoints") / f"alphazero-{game}",
                            profile=profile, iterations=iterations, simulations=simulations,
-                           workers=workers, seed=seed, device=device)
+                           workers=workers, seed=seed, device=device, force=force)
     console.print(f"checkpoint: {path}")
 
 
@@ -74,16 +75,22 @@ def play_cli(
 def train_alphazero(game: str, *, out: Path, profile: str = "quick",
                     iterations: int | None = None, simulations: int | None = None,
                     workers: int | None = None, seed: int = 0, device: str = "auto",
-                    progress: bool = True) -> Path:
+                    progress: bool = True, force: bool = False) -> Path:
     """Train an agent by self-play; after every round the checkpoint in `out` is replaced
-    atomically. Returns the path of checkpoint.json."""
+    atomically. `out` is locked for the run; one holding a checkpoint needs `force`. Returns
+    the path of checkpoint.json."""
     changes: dict[str, Any] = {k: v for k, v in (("iterations", iterations),
                                                  ("num_simulations", simulations),
                                                  ("workers", workers)) if v is not None}
     cfg = training_config(game, profile, **changes)
     out = Path(out)
-    if (out / POINTER).exists():
-        raise ValueError(f"{out} already holds a checkpoint; choose another --out")
+    with training_folder(out, force=force, resumable=False):
+        return _self_play(game, cfg, out, seed, device, progress)
+
+
+def _self_play(game: str, cfg: Any, out: Path, seed: int, device: str,
+               progress: bool) -> Path:
+    """The run itself, in a held training folder."""
     history: list[dict[str, float]] = []
 
     def on_round(i: int, net: Any, stats: dict[str, float]) -> None:

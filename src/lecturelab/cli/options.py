@@ -51,6 +51,8 @@ Seed = Annotated[int, typer.Option(min=0, help="Seed of initialisation, data ord
                                              "augmentation (>= 0).")]
 Out = Annotated[Path | None, typer.Option(callback=check_out, help="Training folder (default: "
                                           "checkpoints/<model>-<data or game>).")]
+Force = Annotated[bool, typer.Option(help="Replace the checkpoint already in --out (its weight "
+                                      "files are deleted).")]
 Lr = Annotated[float | None, typer.Option(callback=check_lr, help="Peak learning rate (default: "
                                           "the profile's).")]
 BatchSize = Annotated[int | None, typer.Option(min=1, help="Examples a step, per process "

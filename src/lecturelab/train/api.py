@@ -21,7 +21,7 @@ from lecturelab.data import ClassificationData, DeviceLoader, load_dataset
 from lecturelab.registry import create_model
 from lecturelab.runtime import seed_everything
 from lecturelab.train.callbacks import Checkpointer, Diagnostics, MetricsLog, ProgressBar
-from lecturelab.train.checkpoint import Checkpoint, load_checkpoint
+from lecturelab.train.checkpoint import Checkpoint, load_checkpoint, training_folder
 from lecturelab.train.distributed import close_distributed, init_distributed
 from lecturelab.train.loop import TrainConfig, Trainer, TrainState, evaluate
 
@@ -40,10 +40,13 @@ def build_model(name: str, data: ClassificationData, **kwargs: Any) -> nn.Module
 
 
 def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_dir: Path,
-                     device: torch.device, resume: bool = False, progress: bool = True,
+                     device: torch.device, resume: bool = False, force: bool = False,
+                     progress: bool = True,
                      model_kwargs: dict[str, Any] | None = None,
                      train_subset: int | None = None) -> TrainState:
     """Train into `out_dir` (metrics.jsonl, checkpoint.json, checkpoints/); resume if asked.
+
+    The folder is locked for the run; one that holds a checkpoint needs `resume` or `force`.
 
     `train_subset` trains on that many class-balanced training examples (the test set stays
     whole).
@@ -52,24 +55,33 @@ def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_d
     dist = init_distributed(device)
     device = dist.device(device)
     try:
-        seed_everything(cfg.seed)
-        data = load_dataset(data_name)
-        if train_subset and train_subset < len(data.y_train):
-            data = data.subset(n_train=train_subset, seed=cfg.seed)
-        model = build_model(model_name, data, **model_kwargs)
-        meta = {"kind": "classifier", "model": model_name, "model_kwargs": model_kwargs,
-                "data": data_name, "train_subset": train_subset,
-                "config": dataclasses.asdict(cfg)}
-        callbacks = [Diagnostics(), MetricsLog(out_dir / "metrics.jsonl"),
-                     Checkpointer(out_dir, meta)]
-        if progress and dist.is_main:
-            callbacks.append(ProgressBar())
-        trainer = Trainer(model, data, cfg, device=device, callbacks=callbacks, dist=dist)
-        if resume:
-            restore(trainer, out_dir, meta)
-        return trainer.fit()
+        with training_folder(out_dir, resume=resume, force=force, lock=dist.is_main):
+            return _train_classifier(model_name, data_name, cfg, out_dir, device, dist, resume,
+                                     progress, model_kwargs, train_subset)
     finally:
         close_distributed()
+
+
+def _train_classifier(model_name: str, data_name: str, cfg: TrainConfig, out_dir: Path,
+                      device: torch.device, dist: Any, resume: bool, progress: bool,
+                      model_kwargs: dict[str, Any], train_subset: int | None) -> TrainState:
+    """The run itself, in a held training folder."""
+    seed_everything(cfg.seed)
+    data = load_dataset(data_name)
+    if train_subset and train_subset < len(data.y_train):
+        data = data.subset(n_train=train_subset, seed=cfg.seed)
+    model = build_model(model_name, data, **model_kwargs)
+    meta = {"kind": "classifier", "model": model_name, "model_kwargs": model_kwargs,
+            "data": data_name, "train_subset": train_subset,
+            "config": dataclasses.asdict(cfg)}
+    callbacks = [Diagnostics(), MetricsLog(out_dir / "metrics.jsonl"),
+                 Checkpointer(out_dir, meta)]
+    if progress and dist.is_main:
+        callbacks.append(ProgressBar())
+    trainer = Trainer(model, data, cfg, device=device, callbacks=callbacks, dist=dist)
+    if resume:
+        restore(trainer, out_dir, meta)
+    return trainer.fit()
 
 
 def restore(trainer: Trainer, out_dir: Path, meta: dict[str, Any]) -> None:
