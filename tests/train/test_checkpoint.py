@@ -19,7 +19,7 @@ def test_the_json_names_the_kind_and_the_weights_file(tmp_path):
     ckpt = load_checkpoint(tmp_path)
     assert ckpt.kind == "classifier" and torch.equal(ckpt.model_state["w"], torch.zeros(2))
     files = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
-    assert files == ["epoch-0003.safetensors"]  # the superseded file is removed
+    assert files == ["epoch-0003.safetensors", "step-000007.safetensors"]  # the newest two kept
 
 
 def test_unknown_kind_and_escaping_tensor_file_are_refused(tmp_path):
