@@ -64,3 +64,15 @@ def test_two_workers_give_the_numbers_of_one_process(tmp_path):
     assert [r["id"] for r in parallel] == ["l2.a", "l2.b", "l2.c", "l2.d"]
     assert sorted(ended) == ["l2.a", "l2.b", "l2.c", "l2.d"]
     assert [r["metrics"] for r in parallel] == [r["metrics"] for r in serial]
+
+
+def test_experiments_that_share_a_trained_model_run_in_one_worker():
+    from lecturelab.lab import list_experiments
+
+    groups = {s.id: i for i, g in enumerate(share_groups(list_experiments())) for s in g}
+    for ids in (["l1.alphazero_tictactoe", "l1.self_play_improvement", "l1.alphazero_connect4",
+                 "l1.search_per_decision", "l1.policy_tsne"],
+                ["l4.box_regression", "l4.focal_loss", "l4.one_vs_two_stage",
+                 "l4.domain_randomization", "l4.faster_rcnn"],
+                ["l4.contrastive_vs_triplet", "l4.hard_negative_mining"]):
+        assert len({groups[i] for i in ids}) == 1, ids

@@ -36,7 +36,7 @@ class Connect4Config:
 
 
 @experiment(
-    "l1.alphazero_connect4", lecture=1,
+    "l1.alphazero_connect4", lecture=1, shares=("alphazero",),
     claim="AlphaZero at scale: the self-play agent plays connect four soundly and rediscovers "
           "known play (the centre opening).",
     criterion="*full*: on 1000 positions sampled from random play (at least 8 moves in) and "

@@ -31,7 +31,7 @@ class TicTacToeConfig:
 
 
 @experiment(
-    "l1.alphazero_tictactoe", lecture=1,
+    "l1.alphazero_tictactoe", lecture=1, shares=("alphazero",),
     claim="A policy and value network trained by self-play alone plays tic-tac-toe perfectly.",
     criterion="trained from scratch by self-play in at most 2 minutes on 2 cores, the agent "
               "(MCTS with at most 64 simulations a move) loses 0 of 200 games to a perfect "

@@ -38,7 +38,7 @@ class TsneConfig:
 
 
 @experiment(
-    "l1.policy_tsne", lecture=1,
+    "l1.policy_tsne", lecture=1, shares=("alphazero",),
     claim="A t-SNE view of policy functions shows them clustering by training stage.",
     criterion="policies from checkpoints of different training stages (contiguous thirds of "
               "training; several seeds), embedded by their outputs on a fixed probe set of "

@@ -34,7 +34,7 @@ class SearchConfig:
 
 
 @experiment(
-    "l1.search_per_decision", lecture=1,
+    "l1.search_per_decision", lecture=1, shares=("alphazero",),
     claim="Playing strength grows with the amount of search per decision; a learned policy and "
           "value need far less search than rollouts.",
     criterion="against a fixed opponent (pure-rollout MCTS, 32 simulations), the agent's score "

@@ -32,7 +32,7 @@ class ImprovementConfig:
 
 
 @experiment(
-    "l1.self_play_improvement", lecture=1,
+    "l1.self_play_improvement", lecture=1, shares=("alphazero",),
     claim="Self-play improves the agent: later checkpoints are stronger.",
     criterion="Elo of successive checkpoints (every checkpoint of the run, from a round robin) "
               "is non-decreasing within noise and the last is at least 200 Elo above the first",

@@ -73,7 +73,7 @@ SMOKE = BoxRegressionConfig(scenes=Scenes(size=64, n_train=16, n_test=8), single
 
 
 @experiment(
-    "l4.box_regression", lecture=4,
+    "l4.box_regression", lecture=4, shares=("detectors",),
     claim="class + box (x_c, y_c, h, w) by quadratic loss; multiple targets need classification "
           "over discretised boxes (anchors)",
     criterion="a CNN regressing one box by L2 reaches mean IoU at least 0.7 on one-object "

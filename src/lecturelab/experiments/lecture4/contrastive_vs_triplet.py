@@ -43,7 +43,7 @@ SMOKE = ContrastiveVsTripletConfig(
 
 
 @experiment(
-    "l4.contrastive_vs_triplet", lecture=4,
+    "l4.contrastive_vs_triplet", lecture=4, shares=("embeddings",),
     claim="contrastive loss: margin m is hard to choose; triplet loss: relative distances are "
           "more meaningful",
     criterion="embeddings of a cifar10 subset (16 px allowed in quick; on digits every setting "

@@ -56,7 +56,7 @@ SMOKE = DomainRandomizationConfig(
 
 
 @experiment(
-    "l4.domain_randomization", lecture=4,
+    "l4.domain_randomization", lecture=4, shares=("detectors",),
     claim="train in simulation with domain randomisation to transfer to an unseen domain",
     criterion="a detector trained on randomised renders (textures, colours, backgrounds) scores "
               "AP at least 0.15 higher on a held-out render style than one trained on plain "

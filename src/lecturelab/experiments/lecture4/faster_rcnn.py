@@ -52,7 +52,7 @@ SMOKE = FasterRCNNExperimentConfig(
 
 
 @experiment(
-    "l4.faster_rcnn", lecture=4,
+    "l4.faster_rcnn", lecture=4, shares=("detectors",),
     claim="a two-stage detector: anchors, objectness, top-K proposals, then a second stage",
     criterion="quick: on held-out shapes, the region proposals' recall at IoU 0.5 (top 100 per "
               "image) is at least 0.9 and the detector's AP50 at least 0.5; *full*: COCO AP "

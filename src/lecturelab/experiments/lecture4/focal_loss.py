@@ -58,7 +58,7 @@ SMOKE = FocalLossConfig(
 
 
 @experiment(
-    "l4.focal_loss", lecture=4,
+    "l4.focal_loss", lecture=4, shares=("detectors",),
     claim="too many easy negatives overwhelm the loss of a one-stage detector; hard negative "
           "mining or the focal loss (RetinaNet) fixes it",
     criterion="with the same prior initialisation and the same steps, focal loss (gamma=2) beats "

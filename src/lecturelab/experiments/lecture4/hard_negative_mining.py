@@ -48,7 +48,7 @@ SMOKE = HardNegativeMiningConfig(
 
 
 @experiment(
-    "l4.hard_negative_mining", lecture=4,
+    "l4.hard_negative_mining", lecture=4, shares=("embeddings",),
     claim="triplets need hard negative mining to be informative",
     criterion="(a) on digits, after warm-up (steps 60-150 of 300), at most 10% of random "
               "triplets have non-zero loss while at least 20% of batch-hard or semi-hard mined "

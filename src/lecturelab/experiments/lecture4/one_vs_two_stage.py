@@ -52,7 +52,7 @@ SMOKE = OneVsTwoStageConfig(
 
 
 @experiment(
-    "l4.one_vs_two_stage", lecture=4,
+    "l4.one_vs_two_stage", lecture=4, shares=("detectors",),
     claim="Faster R-CNN: good accuracy at 5 fps; RetinaNet (one stage): 8 fps",
     criterion="both detectors' inference images/s and AP on the same device, reported side by "
               "side; verdict: the one-stage detector is faster at AP within 0.05",
