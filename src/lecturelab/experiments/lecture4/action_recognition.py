@@ -7,7 +7,7 @@ and angle is equally likely in every frame of every class, and frame 0 is the sa
 the action. A 3-D ResNet (R3D, Tran et al. 2018, Sec. 3.1; motion/video.py) sees space and
 time; the same net with 1x3x3 kernels and a 1x7x7 stem classifies each frame on its own and
 averages the frames' features - the frame-wise 2-D baseline. Both train alike. Departures:
-three stages of one block at widths 16-64, 32x32 frames, 8 frames per clip.
+three stages of one block at widths 8-32, 32x32 frames, 8 frames per clip.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ class ActionConfig:
     frames: int = 8  # frames per clip
     n_train: int = 1200  # training clips
     n_test: int = 300  # held-out clips
-    widths: tuple[int, ...] = (16, 32, 64)  # channels of the stages (one block each)
-    steps: int = 300  # AdamW steps per net
+    widths: tuple[int, ...] = (8, 16, 32)  # channels of the stages (one block each)
+    steps: int = 400  # AdamW steps per net
     batch_size: int = 32  # clips per step
     lr: float = 4e-3  # peak learning rate of the one-cycle schedule
 

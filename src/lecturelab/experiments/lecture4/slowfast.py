@@ -29,10 +29,10 @@ class SlowFastConfig:
     frames: int = 16  # frames per clip (the Slow pathway reads frames / alpha)
     alpha: int = 4  # Slow frame stride = vibration period, frames
     beta: float = 0.125  # Fast channels / Slow channels
-    n_train: int = 1200  # training clips
+    n_train: int = 1000  # training clips
     n_test: int = 300  # held-out clips
     widths: tuple[int, ...] = (16, 32, 64)  # Slow channels of the stem/stage 1, 2, 3
-    steps: int = 300  # AdamW steps per net
+    steps: int = 250  # AdamW steps per net
     batch_size: int = 32  # clips per step
     lr: float = 4e-3  # peak learning rate of the one-cycle schedule
 
