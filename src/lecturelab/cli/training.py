@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from lecturelab.cli import classifiers, detectors, games, similarity
+from lecturelab.cli import classifiers, detectors, games, motion, similarity
 from lecturelab.cli.core import UserError, app, console
 from lecturelab.registry import UnknownNameError, did_you_mean, list_models
 
@@ -54,6 +54,8 @@ KINDS = (  # first match wins
                 "lecturelab train simclr --data cifar10"),
     TrainerKind("embedding", lambda: ["embedding"], similarity.embedding_app,
                 "lecturelab train embedding --loss triplet --miner semi_hard"),
+    TrainerKind("flownet", motion.flownet_names, motion.flow_app,
+                "lecturelab train flownet_c --data motion"),
     TrainerKind("detector", detector_names, detectors.train_app,
                 "lecturelab train retinanet --data shapes --steps 300"),
     TrainerKind("classifier", list_models, classifiers.train_app,
@@ -91,8 +93,8 @@ def check_options(kind: TrainerKind, name: str, args: list[str]) -> None:
 def train(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="A classifier (mlp, resnet20, ...), a "
-                                               "detector (retinanet, ...), alphazero, simclr or "
-                                               "embedding.")] = None,
+                                               "detector (retinanet, ...), alphazero, flownet_s / "
+                                               "flownet_c, simclr or embedding.")] = None,
 ) -> None:
     """Train a classifier, a detector or an AlphaZero agent; each kind has its own options
     (`lecturelab train NAME --help`)."""

@@ -1,0 +1,40 @@
+"""`lecturelab train flownet_s|flownet_c --data motion`: optical flow (lecture 4, FlowNet,
+Dosovitskiy et al. 2015) trained on the procedural `motion` pairs with exact flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lecturelab.cli.core import UserError, console
+from lecturelab.cli.options import Device, Out, Seed, profile_option
+from lecturelab.motion.training import FLOWNETS, PROFILES, train_flownet_command
+
+flow_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@flow_app.command(name="flownet")
+def train_flownet_cli(
+    name: Annotated[str, typer.Argument(help="flownet_s or flownet_c.")],
+    data: Annotated[str, typer.Option(help="motion (the only flow dataset).")] = "motion",
+    profile: Annotated[str, profile_option(tuple(PROFILES), "quick: 64 px, 2,000 pairs.")]
+    = "quick",
+    steps: Annotated[int | None, typer.Option(min=1, help="Training steps (default: the "
+                                              "profile's).")] = None,
+    seed: Seed = 0, device: Device = "auto", out: Out = None,
+) -> None:
+    """Train FlowNetS or FlowNetC with the multi-scale end-point-error loss; prints the held-out
+    EPE next to the zero-flow EPE."""
+    if data != "motion":
+        raise UserError(f"{name} trains on --data motion, got {data!r}")
+    folder = out or Path(f"checkpoints/{name}-motion")
+    metrics = train_flownet_command(name, out=folder, profile=profile, steps=steps, seed=seed,
+                                    device=device)
+    console.print(f"EPE {metrics['epe']:.3f} (zero flow {metrics['zero_flow_epe']:.3f}); "
+                  f"checkpoint: {folder}")
+
+
+def flownet_names() -> list[str]:
+    return list(FLOWNETS)
