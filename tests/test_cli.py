@@ -168,7 +168,7 @@ def test_the_entry_point_runs_in_a_fresh_process(tmp_path):
     done = cli("train", "mlp", "--data", "digits", "--steps", "5", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip() == ("error: --steps does not apply to classifier training (mlp); "
-                                   "it is an option of detector training")
+                                   "it is an option of flownet and detector training")
 
 
 def test_python_dash_m_runs_the_same_cli():

@@ -9,12 +9,14 @@ import torch
 
 from lecturelab.data import ClassificationData, list_datasets, load_dataset
 from lecturelab.data.detection_data import DetectionData
+from lecturelab.data.motion import MotionData
 from lecturelab.registry import datasets
 
 SMALL = {  # keyword arguments that make a dataset quick to build; others load with defaults
     "toy2d": {"n_train": 60, "n_test": 20},
     "shapes": {"n_train": 3, "n_test": 2},
     "cifar10": {"source": "subset"},
+    "motion": {"n_train": 4, "n_test": 2, "size": 32},
 }
 
 
@@ -29,6 +31,11 @@ def takes_seed(name: str) -> bool:
 @pytest.mark.parametrize("name", list_datasets())
 def test_examples_have_the_documented_shapes_and_dtypes(name):
     data = small(name)
+    if isinstance(data, MotionData):
+        for split, n in ((data.train, 4), (data.test, 2)):
+            assert split["frames"].dtype == torch.uint8 and split["frames"].shape[:3] == (n, 2, 3)
+            assert split["flow"].shape == (n, 1, 2, 32, 32) and split["flow"].isfinite().all()
+        return
     if isinstance(data, DetectionData):
         scene = data.train[0]
         assert scene.image.dtype == torch.uint8 and scene.image.shape[0] == 3
@@ -49,6 +56,10 @@ def test_examples_have_the_documented_shapes_and_dtypes(name):
 @pytest.mark.parametrize("name", list_datasets())
 def test_same_seed_same_data_other_seed_other_data(name):
     a, b = small(name), small(name)
+    if isinstance(a, MotionData):
+        assert all(torch.equal(a.train[k], b.train[k]) for k in a.train)
+        assert not torch.equal(a.train["frames"], small(name, seed=1).train["frames"])
+        return
     if isinstance(a, DetectionData):
         assert torch.equal(a.train[0].image, b.train[0].image)
         assert torch.equal(a.test[1].boxes, b.test[1].boxes)
@@ -65,8 +76,8 @@ def test_same_seed_same_data_other_seed_other_data(name):
 @pytest.mark.parametrize("name", list_datasets())
 def test_subsets_are_class_balanced(name):
     data = small(name)
-    if isinstance(data, DetectionData):
-        pytest.skip(f"{name} holds scenes, not labelled examples")
+    if isinstance(data, DetectionData | MotionData):
+        pytest.skip(f"{name} holds scenes or clips, not labelled examples")
     k = data.num_classes
     part = data.subset(n_train=2 * k, n_test=k, seed=5)
     assert Counter(part.y_train.tolist()) == dict.fromkeys(range(k), 2)

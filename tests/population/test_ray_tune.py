@@ -19,9 +19,9 @@ def test_a_member_round_trips_through_its_checkpoint(tmp_path):
     member = task.population(1, seed=0)[0]
     task.train(member, 3)
     member.steps = 3
-    save_member(tmp_path, member, owner="trial_a")
+    save_member(tmp_path, member, owner="trial_a", exploits=2)
     copy = Member(1, dict(member.hyperparams), None)
-    assert load_member(tmp_path, copy) == "trial_a" and copy.steps == 3
+    assert load_member(tmp_path, copy) == ("trial_a", 2) and copy.steps == 3
     for key, value in member.state["model"].items():
         assert torch.equal(copy.state["model"][key], value)
     assert all(torch.equal(a, b) for a, b in zip(copy.state["momentum"],
@@ -33,7 +33,7 @@ def test_pbt_on_ray_tune_exploits_by_restoring_a_checkpoint(tmp_path: Path):
     pytest.importorskip("ray.tune", reason="the 'tune' extra (ray[tune]) is not installed")
     from lecturelab.population.ray_tune import tune_classifier
 
-    rows = tune_classifier(members=4, steps=60, interval=10, storage=tmp_path)
-    assert len(rows) == 4 and all(r["steps"] == 60 for r in rows)
-    own = {r["trial_id"] for r in rows}
-    assert any(r["copied_from"] != r["trial_id"] and r["copied_from"] in own for r in rows)
+    rows = tune_classifier(members=4, steps=40, interval=10, storage=tmp_path,
+                           cpus_per_trial=0.5)
+    assert len(rows) == 4 and all(r["steps"] == 40 for r in rows)
+    assert any(r["exploits"] >= 1 for r in rows)  # some trial carries another's weights

@@ -34,9 +34,9 @@ def tune(
         raise UserError("Ray Tune is not installed: pip install 'lecturelab[tune]'") from None
     rows = tune_classifier(members=members, steps=steps, interval=interval, seed=seed,
                            address=address, storage=out.resolve())
-    table = Table("trial", "validation accuracy", "lr", "weight decay", "last restored from",
+    table = Table("trial", "validation accuracy", "lr", "weight decay", "exploits",
                   title=f"PBT on Ray Tune: {members} trials x {steps} steps")
     for r in sorted(rows, key=lambda r: -r["accuracy"]):
         table.add_row(r["trial_id"], f"{r['accuracy']:.4f}", f"{r['config']['lr']:.3g}",
-                      f"{r['config']['weight_decay']:.3g}", r["copied_from"])
+                      f"{r['config']['weight_decay']:.3g}", str(r["exploits"]))
     console.print(table)

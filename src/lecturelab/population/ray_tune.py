@@ -39,13 +39,17 @@ def member_tensors(member: Member) -> dict[str, torch.Tensor]:
     return tensors
 
 
-def save_member(folder: Path, member: Member, owner: str) -> None:
+def save_member(folder: Path, member: Member, owner: str, exploits: int = 0) -> None:
+    """Write `member` as safetensors + JSON; `owner` is the trial saving it, `exploits` how
+    often its lineage was copied from another trial."""
     save_file(member_tensors(member), str(folder / "member.safetensors"))
-    (folder / "member.json").write_text(json.dumps({"steps": member.steps, "owner": owner}))
+    (folder / "member.json").write_text(json.dumps({"steps": member.steps, "owner": owner,
+                                                    "exploits": exploits}))
 
 
-def load_member(folder: Path, member: Member) -> str:
-    """Restore `member` from a checkpoint folder; return the trial that wrote it."""
+def load_member(folder: Path, member: Member) -> tuple[str, int]:
+    """Restore `member` from a checkpoint folder; return the trial that wrote it and its
+    lineage's count of exploits."""
     tensors = load_file(str(folder / "member.safetensors"))
     meta = json.loads((folder / "member.json").read_text())
     momentum = [tensors[f"momentum.{i}"] for i in range(len(tensors))
@@ -53,12 +57,13 @@ def load_member(folder: Path, member: Member) -> str:
     member.state = {"model": {k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
                     "momentum": momentum or None, "generator": tensors["generator"]}
     member.steps = int(meta["steps"])
-    return str(meta["owner"])
+    return str(meta["owner"]), int(meta.get("exploits", 0))
 
 
 def classifier_trainable(config: dict[str, Any]) -> None:
     """A Ray Tune function trainable: one PBT member, reporting validation accuracy each
-    interval with a checkpoint; `copied_from` names the trial whose checkpoint it restored."""
+    interval with a checkpoint. `exploits` counts how often the weights it carries were
+    restored from another trial's checkpoint (a trial paused and resumed restores its own)."""
     from ray import tune
 
     from lecturelab.data import load_dataset
@@ -68,25 +73,26 @@ def classifier_trainable(config: dict[str, Any]) -> None:
     task = ClassifierTask(load_dataset("mnist1d"), ClassifierTaskConfig(),
                           device=torch.device("cpu"))
     member = task.population(1, seed=int(config["seed"]))[0]
-    copied_from = trial
+    exploits = 0
     checkpoint = tune.get_checkpoint()
     if checkpoint is not None:
         with checkpoint.as_directory() as folder:
-            copied_from = load_member(Path(folder), member)
+            owner, exploits = load_member(Path(folder), member)
+        exploits += owner != trial
     member.hyperparams = {"lr": config["lr"], "weight_decay": config["weight_decay"]}
     while member.steps < config["steps"]:
         task.train(member, config["interval"])
         member.steps += config["interval"]
         with tempfile.TemporaryDirectory() as folder:
-            save_member(Path(folder), member, trial)
+            save_member(Path(folder), member, trial, exploits)
             tune.report({"accuracy": task.evaluate(member), "steps": member.steps,
-                         "copied_from": copied_from},
+                         "exploits": exploits},
                         checkpoint=tune.Checkpoint.from_directory(folder))
 
 
 def tune_classifier(*, members: int = 8, steps: int = 1500, interval: int = 150,
-                    seed: int = 0, address: str | None = None,
-                    storage: Path | None = None) -> list[dict[str, Any]]:
+                    seed: int = 0, address: str | None = None, storage: Path | None = None,
+                    cpus_per_trial: float = 1.0) -> list[dict[str, Any]]:
     """Run PBT over `members` trials on Ray Tune; return each trial's last result row."""
     import ray
     from ray import tune
@@ -105,7 +111,7 @@ def tune_classifier(*, members: int = 8, steps: int = 1500, interval: int = 150,
              log_to_driver=False)
     try:
         tuner = tune.Tuner(
-            tune.with_resources(classifier_trainable, {"cpu": 1}),
+            tune.with_resources(classifier_trainable, {"cpu": cpus_per_trial}),
             param_space={"seed": tune.grid_search(list(range(members))),
                          "lr": tune.sample_from(lambda spec: starts[spec.config.seed][0]),
                          "weight_decay": tune.sample_from(
