@@ -7,7 +7,6 @@ import pytest
 import torch
 from torch import nn
 
-from lecturelab.data import ClassificationData
 from lecturelab.experiments.lecture3.architecture_search import (
     ArchitectureSearchConfig,
     proxy_data,
@@ -20,19 +19,9 @@ from lecturelab.experiments.lecture3.residual_depth import quick_checks
 from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.nn.visualise import activation_maximisation, class_model, class_score
 
-
-def tiny_images(n_train: int = 40, n_test: int = 20, size: int = 8, seed: int = 0):
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randint(0, 256, (n_train + n_test, 3, size, size), dtype=torch.uint8, generator=gen)
-    y = torch.arange(n_train + n_test) % 4
-    return ClassificationData("tiny", x[:n_train], y[:n_train], x[n_train:], y[n_train:],
-                              num_classes=4, classes=("a", "b", "c", "d"),
-                              mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
-
-
 # --- data helpers ---------------------------------------------------------------------------
 
-def test_downsample_is_area_averaging():
+def test_downsample_is_area_averaging(tiny_images):
     data = tiny_images(size=4)
     small = downsample(data, 2)
     expected = data.x_train[0, 0, :2, :2].float().mean().round()
@@ -145,7 +134,7 @@ def test_searches_share_their_first_random_candidates_and_check_sizes():
                               population_size=4, sample_size=2, rng=random.Random(0))
 
 
-def test_proxy_data_splits_training_images_only():
+def test_proxy_data_splits_training_images_only(tiny_images):
     data = tiny_images(n_train=60, size=8)
     cfg = ArchitectureSearchConfig(n_train=20, n_val=20, size=4)
     proxy = proxy_data(data, cfg, seed=0)
@@ -156,7 +145,7 @@ def test_proxy_data_splits_training_images_only():
 
 # --- batch norm probes and residual checks ---------------------------------------------------
 
-def test_batch_companions_change_train_mode_logits_only():
+def test_batch_companions_change_train_mode_logits_only(tiny_images):
     data = tiny_images(size=8)
     net = SmallCNN(widths=(4, 8), num_classes=4)
     before = {k: v.clone() for k, v in net.state_dict().items()}

@@ -5,29 +5,19 @@ import math
 import pytest
 import torch
 
-from lecturelab.data import ClassificationData
 from lecturelab.models.small_cnn import SmallCNN
 from lecturelab.train.loop import TrainConfig
 from lecturelab.train.quick_fit import accuracy, fit, normalised, without_test
 
 
-def tiny_images(n_train: int = 40, n_test: int = 20, size: int = 8, seed: int = 0):
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randint(0, 256, (n_train + n_test, 3, size, size), dtype=torch.uint8, generator=gen)
-    y = torch.arange(n_train + n_test) % 4
-    return ClassificationData("tiny", x[:n_train], y[:n_train], x[n_train:], y[n_train:],
-                              num_classes=4, classes=("a", "b", "c", "d"),
-                              mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
-
-
-def test_normalised_matches_the_loader_and_without_test_empties_the_test_split():
+def test_normalised_matches_the_loader_and_without_test_empties_the_test_split(tiny_images):
     data = tiny_images()
     x = normalised(data, data.x_test)
     assert torch.allclose(x[0, 1, 0, 0], (data.x_test[0, 1, 0, 0] / 255 - 0.5) / 0.25)
     assert len(without_test(data).y_test) == 0 and len(without_test(data).y_train) == 40
 
 
-def test_fit_reports_last_epoch_loss_and_every_step():
+def test_fit_reports_last_epoch_loss_and_every_step(tiny_images):
     torch.manual_seed(0)
     fitted = fit(SmallCNN(widths=(4, 8), num_classes=4), tiny_images(), TrainConfig(
         epochs=2, batch_size=10, lr=0.01), torch.device("cpu"))
@@ -36,7 +26,7 @@ def test_fit_reports_last_epoch_loss_and_every_step():
     assert 0.0 <= fitted.test_acc <= 1.0
 
 
-def test_accuracy_counts_the_argmax_on_the_asked_split():
+def test_accuracy_counts_the_argmax_on_the_asked_split(tiny_images):
     data = tiny_images()
 
     class Constant(torch.nn.Module):  # always predicts class 1
