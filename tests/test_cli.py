@@ -55,7 +55,8 @@ def run_in_process(args, monkeypatch, capsys) -> tuple[int, str, str]:
     (["train", "mlp", "--data", "digits", "--schedule", "linear"], "'--schedule'"),
     (["train", "mlp", "--data", "digits", "--profile", "smoke"], "'--profile'"),
     (["train", "mlp", "--data", "digits", "--steps", "5"],
-     "--steps does not apply to classifier training (mlp); it is an option of detector"),
+     "--steps does not apply to classifier training (mlp); it is an option of flownet and "
+     "detector"),
     (["train", "mlp", "--data", "digits", "--bogus", "1"],
      "no such option --bogus for classifier training (mlp)"),
     (["train", "retinanet", "--epochs", "3"],
