@@ -92,8 +92,11 @@ def classifier_trainable(config: dict[str, Any]) -> None:
 
 def tune_classifier(*, members: int = 8, steps: int = 1500, interval: int = 150,
                     seed: int = 0, address: str | None = None, storage: Path | None = None,
-                    cpus_per_trial: float = 1.0) -> list[dict[str, Any]]:
-    """Run PBT over `members` trials on Ray Tune; return each trial's last result row."""
+                    cpus_per_trial: float = 1.0, synch: bool = False) -> list[dict[str, Any]]:
+    """Run PBT over `members` trials on Ray Tune; return each trial's last result row.
+
+    `synch` makes every trial wait at each interval until all have reached it, so the bottom
+    quarter surely exploits there (Ray's synchronous PBT); asynchronous is the paper's way."""
     import ray
     from ray import tune
     from ray.tune.schedulers import PopulationBasedTraining
@@ -104,7 +107,7 @@ def tune_classifier(*, members: int = 8, steps: int = 1500, interval: int = 150,
               for _ in range(members)]
     scheduler = PopulationBasedTraining(
         time_attr="steps", perturbation_interval=interval, quantile_fraction=0.25,
-        resample_probability=0.0, perturbation_factors=(1.2, 0.8),
+        resample_probability=0.0, perturbation_factors=(1.2, 0.8), synch=synch,
         hyperparam_mutations={"lr": tune.loguniform(*cfg.lr_range),
                               "weight_decay": tune.loguniform(*cfg.decay_range)})
     ray.init(address=address, ignore_reinit_error=True, include_dashboard=False,
