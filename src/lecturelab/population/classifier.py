@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -83,6 +84,23 @@ class ClassifierTask:
                         "momentum": [optimizer.state[p]["momentum_buffer"].clone()
                                      for p in self.model.parameters()],
                         "generator": generator.get_state()}
+
+    @staticmethod
+    def state_tensors(state: dict[str, Any]) -> dict[str, Tensor]:
+        """A member's weights, momentum buffers and data-order generator as named tensors."""
+        tensors = {f"model.{k}": v.contiguous() for k, v in state["model"].items()}
+        for i, buffer in enumerate(state["momentum"] or []):
+            tensors[f"momentum.{i}"] = buffer.contiguous()
+        tensors["generator"] = state["generator"]
+        return tensors
+
+    @staticmethod
+    def state_from_tensors(tensors: dict[str, Tensor]) -> dict[str, Any]:
+        """The member state `state_tensors` wrote."""
+        momentum = [tensors[f"momentum.{i}"] for i in range(len(tensors))
+                    if f"momentum.{i}" in tensors]
+        return {"model": {k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
+                "momentum": momentum or None, "generator": tensors["generator"]}
 
     def evaluate(self, member: Member) -> float:
         """Validation accuracy: the score PBT ranks by."""

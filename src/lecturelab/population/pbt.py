@@ -112,18 +112,22 @@ def step_member(population: Sequence[Member], member: Member, task: Trainable, c
 
 
 def train_population(population: Sequence[Member], task: Trainable, cfg: PBTConfig, *,
-                     steps: int, seed: int = 0,
+                     steps: int, seed: int = 0, rng: np.random.Generator | None = None,
+                     first_round: int = 0,
                      on_round: Callable[[int], None] | None = None) -> list[Member]:
     """Run PBT until every member has trained `steps` steps; return the population, best first.
 
     Members take turns an interval at a time (asynchronous: each decides against the others'
     latest scores). With exploit and explore off this is independent training of equal compute.
+    `rng` (default: seeded by `seed`) drives exploit and explore; a resumed run passes the saved
+    one with `first_round`, the round to start from. `on_round(r)` runs after each round.
     """
-    rng = np.random.default_rng(seed)
-    for member in population:
-        member.score = task.evaluate(member)
+    rng = rng if rng is not None else np.random.default_rng(seed)
+    if first_round == 0:
+        for member in population:
+            member.score = task.evaluate(member)
     rounds = -(-steps // cfg.interval)
-    for r in range(rounds):
+    for r in range(first_round, rounds):
         for member in population:
             step_member(population, member, task, cfg, rng)
         if on_round:

@@ -30,19 +30,10 @@ from lecturelab.population.classifier import ClassifierTask, ClassifierTaskConfi
 from lecturelab.population.pbt import Member
 
 
-def member_tensors(member: Member) -> dict[str, torch.Tensor]:
-    """A member's weights, momentum buffers and data-order generator as named tensors."""
-    tensors = {f"model.{k}": v.contiguous() for k, v in member.state["model"].items()}
-    for i, buffer in enumerate(member.state["momentum"] or []):
-        tensors[f"momentum.{i}"] = buffer.contiguous()
-    tensors["generator"] = member.state["generator"]
-    return tensors
-
-
 def save_member(folder: Path, member: Member, owner: str, exploits: int = 0) -> None:
     """Write `member` as safetensors + JSON; `owner` is the trial saving it, `exploits` how
     often its lineage was copied from another trial."""
-    save_file(member_tensors(member), str(folder / "member.safetensors"))
+    save_file(ClassifierTask.state_tensors(member.state), str(folder / "member.safetensors"))
     (folder / "member.json").write_text(json.dumps({"steps": member.steps, "owner": owner,
                                                     "exploits": exploits}))
 
@@ -50,12 +41,8 @@ def save_member(folder: Path, member: Member, owner: str, exploits: int = 0) -> 
 def load_member(folder: Path, member: Member) -> tuple[str, int]:
     """Restore `member` from a checkpoint folder; return the trial that wrote it and its
     lineage's count of exploits."""
-    tensors = load_file(str(folder / "member.safetensors"))
+    member.state = ClassifierTask.state_from_tensors(load_file(str(folder / "member.safetensors")))
     meta = json.loads((folder / "member.json").read_text())
-    momentum = [tensors[f"momentum.{i}"] for i in range(len(tensors))
-                if f"momentum.{i}" in tensors]
-    member.state = {"model": {k[6:]: v for k, v in tensors.items() if k.startswith("model.")},
-                    "momentum": momentum or None, "generator": tensors["generator"]}
     member.steps = int(meta["steps"])
     return str(meta["owner"]), int(meta.get("exploits", 0))
 
