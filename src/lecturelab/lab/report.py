@@ -170,7 +170,7 @@ def section(run_dir: Path, r: dict[str, Any]) -> str:
         f'<blockquote><b>The lecture says:</b> {escape(r["claim"])}</blockquote>',
         f'<p><b>Criterion (the ledger).</b> {escape(r["criterion"])}</p>',
         f'<p class="meta">profile {escape(r["profile"])}, seed {escape(str(r["seed"]))}, '
-        f'device {escape(r["device"])}, {r["seconds"]:.1f} s</p>',
+        f'device {escape(r["device"])}, {r["seconds"]:.1f} s{cpu_time(r)}</p>',
     ]
     if r.get("error"):
         parts.append(f'<p class="error">{escape(r["error"])}</p>')
@@ -187,6 +187,10 @@ def section(run_dir: Path, r: dict[str, Any]) -> str:
     if r.get("log"):
         parts.append(details("log", f"<pre>{escape(r['log'])}</pre>"))
     return "".join(parts) + "</section>"
+
+
+def cpu_time(r: dict[str, Any]) -> str:
+    return f' ({r["cpu_seconds"]:.1f} s of CPU)' if "cpu_seconds" in r else ""
 
 
 def filters(groups: dict[str, list[dict[str, Any]]]) -> str:
