@@ -33,6 +33,7 @@ def test_verdict_and_check_changes_are_found(runs):
     assert c.checks[0].delta == pytest.approx(0.25 - 0.39794921875)
     assert c.checks[1].passed_before is None and c.checks[1].delta is None
     assert (c.experiments, c.checks_compared) == (2, 4)
+    assert c.profiles == (("quick",), ("quick",))
 
 
 def test_identical_runs_have_no_changes(runs):
@@ -56,6 +57,13 @@ def test_the_command_prints_the_changes_and_exits_0(runs, monkeypatch, capsys):
     assert "mean dead fraction" in out and "-0.1479" in out
     assert "2 experiments in both runs: 3 verdicts and 2 checks changed (4 checks in both)." \
         in out
+
+
+def test_runs_of_different_profiles_are_noted(tmp_path, monkeypatch, capsys):
+    a = write_run(tmp_path / "a", record())
+    b = write_run(tmp_path / "b", record(profile="smoke"))
+    _, out, _ = lecturelab(["compare", str(a), str(b)], monkeypatch, capsys)
+    assert "note: A ran profile quick, B smoke: their numbers differ by design" in out
 
 
 def test_text_from_a_run_folder_is_not_markup(tmp_path, monkeypatch, capsys):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from lecturelab.cli.core import UserError, app, console
@@ -181,14 +181,18 @@ def value_text(value: Any, passed: bool | None) -> Text:
 
 def print_comparison(c: Comparison) -> None:
     """Rich tables of a lab.compare.Comparison; text from the run folders is never markup."""
+    if c.profiles[0] != c.profiles[1]:
+        console.print(Text(f"note: A ran profile {', '.join(c.profiles[0]) or '-'}, B "
+                           f"{', '.join(c.profiles[1]) or '-'}: their numbers differ by design"))
     if c.verdicts:
-        table = Table("id", "A", "B", title=Text(f"verdicts that changed (A = {c.a}, B = {c.b})"))
+        table = Table(Column("id", no_wrap=True), "A", "B",
+                      title=Text(f"verdicts that changed (A = {c.a}, B = {c.b})"))
         for v in c.verdicts:
             table.add_row(Text(v.id), verdict_text(v.before), verdict_text(v.after))
         console.print(table)
     if c.checks:
-        table = Table("id", "check", "A", "B", "B - A", "A passed", "B passed",
-                      title="checks that changed")
+        table = Table(Column("id", no_wrap=True), "check", "A", "B", "B - A", "A passed",
+                      "B passed", title="checks that changed")
         for k in c.checks:
             delta = "" if k.delta is None else f"{k.delta:+.4g}"
             table.add_row(Text(k.id), Text(k.name), value_text(k.before, k.passed_before),

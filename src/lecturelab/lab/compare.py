@@ -52,6 +52,7 @@ class Comparison:
     checks: list[CheckChange]  # checks (of experiments in both) whose value or pass changed
     experiments: int  # experiments in both runs
     checks_compared: int  # checks matched in both runs
+    profiles: tuple[tuple[str, ...], tuple[str, ...]]  # the profiles run in A and in B
 
 
 def is_number(value: Any) -> bool:
@@ -115,4 +116,9 @@ def compare_runs(a: Path, b: Path) -> Comparison:
             checks += changed
             compared += n
     both = len(records_a.keys() & records_b.keys())
-    return Comparison(a, b, verdicts, checks, both, compared)
+    return Comparison(a, b, verdicts, checks, both, compared,
+                      (profiles(records_a), profiles(records_b)))
+
+
+def profiles(records: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(sorted({r["profile"] for r in records.values() if r["verdict"] != MALFORMED}))
