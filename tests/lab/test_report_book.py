@@ -57,6 +57,7 @@ def test_grouped_by_lecture_with_counts_and_the_tally(book):
     assert '1 <span class="reproduced">reproduced</span>' in group2
     assert '1 <span class="error">error</span>' in group2
     assert '0 <span class="not-reproduced">not reproduced</span>' in group2
+    assert "1 of 2 checks pass" in group2
 
 
 def test_each_check_is_its_measured_value_against_the_threshold(book):

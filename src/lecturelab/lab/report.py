@@ -30,6 +30,9 @@ from lecturelab.lab.report_values import value_html
 
 LECTURES = {1: "Introduction", 2: "Neural network foundations", 3: "Convolutional networks",
             4: "Advanced computer vision"}  # the ledger's headings (CLAIMS.md)
+INTRO = ("Each experiment puts one claim of the DeepMind x UCL lectures 1-4 to the test: the "
+         "criterion was fixed in advance in the claims ledger (CLAIMS.md), and the verdict is "
+         "computed from the measured checks, reproduced only when every check passes.")
 UNREAD = "unread"  # the group of malformed records, whose lecture is not known
 
 
@@ -70,8 +73,17 @@ def summary_row(r: dict[str, Any]) -> str:
         return (f"{head}<td></td><td>{verdict_span(MALFORMED)}</td>"
                 f'<td>{escape("; ".join(r["problems"]))}</td><td></td></tr>')
     numbers = "<br>".join(escape(part) for part in key_numbers(r).split("; ") if part)
-    return (f'{head}<td>{escape(r["claim"])}</td><td>{verdict_span(r["verdict"])}</td>'
-            f'<td>{numbers}</td><td class="num">{r["seconds"]:.1f}</td></tr>')
+    return (f'{head}<td>{escape(r["claim"])}</td><td>{verdict_span(r["verdict"])}'
+            f'{checks_passed(r)}</td><td>{numbers}</td><td class="num">{r["seconds"]:.1f}</td>'
+            "</tr>")
+
+
+def checks_passed(r: dict[str, Any]) -> str:
+    if not r["checks"]:
+        return ""
+    passed = sum(c.get("passed") is True for c in r["checks"])
+    return f'<br><span class="meta">{passed} of {len(r["checks"])} checks pass</span>'
+
 
 
 def count_buttons(records: list[dict[str, Any]], group: str = "") -> str:
@@ -235,7 +247,8 @@ def render_report(run_dir: Path, records: list[dict[str, Any]]) -> str:
         f'<div class="group" id="lecture-{escape(g)}"><h2>{escape(group_title(g))}</h2>'
         f'{"".join(section(run_dir, r) for r in rs)}</div>' for g, rs in groups.items())
     return (
-        f"{head(run_dir)}<body><h1>lecturelab lab book</h1><p>Run {escape(run_dir.name)}: "
+        f"{head(run_dir)}<body><h1>lecturelab lab book</h1><p>{INTRO}</p>"
+        f"<p>Run {escape(run_dir.name)}: "
         f"{len(records)} experiments, {tally}.</p><p>{count_buttons(records)}</p>"
         f"{details('environment', value_html(env))}{filters(groups)}"
         f'<h2 id="summary">Summary</h2>'
