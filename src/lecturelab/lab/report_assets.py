@@ -17,6 +17,7 @@ table.kv{width:auto;margin:0}table.kv td{border:none;border-bottom:1px solid #ee
 table.kv td:first-child{color:#555}
 .reproduced{color:#17702a;font-weight:600}.not-reproduced{color:#a15c00;font-weight:600}
 .error{color:#b00020;font-weight:600}.malformed{color:#b00020;font-weight:600}
+td>.reproduced,td>.not-reproduced,td>.error{white-space:nowrap}
 .pass{color:#17702a;font-weight:600;white-space:nowrap}
 .fail{color:#a15c00;font-weight:600;white-space:nowrap}
 pre{background:#f7f7f7;padding:8px;overflow-x:auto;font-size:12px}
