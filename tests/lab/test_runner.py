@@ -56,6 +56,7 @@ def test_result_json_is_complete(tmp_path):
     assert saved["figures"] == ["draws.png"] and (run_dir / "l2.a" / "draws.png").exists()
     assert saved["log"] == "drew 3\n"
     assert {"torch", "python", "git_commit"} <= set(saved["environment"])
+    assert 0 <= saved["cpu_seconds"] and 0 <= saved["seconds"]  # CPU time judges budgets
     assert saved["seconds"] >= 0
 
 

@@ -1,17 +1,22 @@
-"""`lecturelab list`, `run` and `report`: the experiments of the lectures and their lab book."""
+"""`lecturelab list`, `run`, `report` and `compare`: the experiments of the lectures, their lab
+book, and what changed between two runs."""
 
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from lecturelab.cli.core import UserError, app, console
 from lecturelab.lab.core import PROFILES, ExperimentSpec, get_experiment, list_experiments
+
+if TYPE_CHECKING:
+    from lecturelab.lab.compare import Comparison
 
 
 def check_profile(profile: str) -> str:
@@ -142,3 +147,58 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run folder.")] = Path
     if not run_dir.is_dir() or not any(run_dir.glob("*/result.json")):
         raise UserError(f"{run_dir} is not a run folder (no */result.json in it)")
     console.print(f"lab book: {write_report(run_dir).resolve()}")
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="The earlier run folder.")],
+    run_b: Annotated[Path, typer.Argument(help="The later run folder.")],
+):
+    """What changed from RUN_A to RUN_B: verdicts, and the measured value of each check."""
+    from lecturelab.lab.compare import compare_runs
+
+    print_comparison(compare_runs(run_a, run_b))
+
+
+VERDICT_STYLE = {"reproduced": "green", "not reproduced": "yellow", "error": "red",
+                 "malformed": "red"}
+
+
+def verdict_text(verdict: str) -> Text:
+    return Text(verdict, style=VERDICT_STYLE.get(verdict, "dim"))
+
+
+def passed_text(passed: bool | None) -> Text:
+    return Text("-" if passed is None else ("pass" if passed else "fail"),
+                style="dim" if passed is None else ("green" if passed else "yellow"))
+
+
+def value_text(value: Any, passed: bool | None) -> Text:
+    from lecturelab.lab.numbers import short
+
+    return Text("-" if passed is None else short(value))
+
+
+def print_comparison(c: Comparison) -> None:
+    """Rich tables of a lab.compare.Comparison; text from the run folders is never markup."""
+    if c.profiles[0] != c.profiles[1]:
+        console.print(Text(f"note: A ran profile {', '.join(c.profiles[0]) or '-'}, B "
+                           f"{', '.join(c.profiles[1]) or '-'}: their numbers differ by design"))
+    if c.verdicts:
+        table = Table(Column("id", no_wrap=True), "A", "B",
+                      title=Text(f"verdicts that changed (A = {c.a}, B = {c.b})"))
+        for v in c.verdicts:
+            table.add_row(Text(v.id), verdict_text(v.before), verdict_text(v.after))
+        console.print(table)
+    if c.checks:
+        table = Table(Column("id", no_wrap=True), "check", "A", "B", "B - A", "A passed",
+                      "B passed", title="checks that changed")
+        for k in c.checks:
+            delta = "" if k.delta is None else f"{k.delta:+.4g}"
+            table.add_row(Text(k.id), Text(k.name), value_text(k.before, k.passed_before),
+                          value_text(k.after, k.passed_after),
+                          delta, passed_text(k.passed_before), passed_text(k.passed_after))
+        console.print(table)
+    console.print(Text(f"{c.experiments} experiments in both runs: {len(c.verdicts)} verdicts "
+                       f"and {len(c.checks)} checks changed ({c.checks_compared} checks in "
+                       "both)."))

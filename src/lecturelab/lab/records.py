@@ -27,7 +27,7 @@ FIELDS: dict[str, str | type] = {
     "headline": list, "checks": list, "figures": list, "log": TEXT, "environment": dict,
 }
 OPTIONAL: dict[str, str | type] = {"notes": list, "traceback": TEXT, "error": TEXT,
-                                   "threads": WHOLE}
+                                   "threads": WHOLE, "cpu_seconds": NUMBER}
 
 
 def is_plain_name(name: Any) -> bool:

@@ -58,7 +58,7 @@ def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
         "device": str(device), "threads": threads, "config": config_record(cfg),
     }
     seed_everything(seed)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         with cpu_threads(threads if device.type == "cpu" else 0):
             result = spec.fn(cfg, run)
@@ -70,6 +70,7 @@ def run_one(spec: ExperimentSpec, profile: str, seed: int, device: torch.device,
                       traceback=traceback.format_exc(), metrics={}, checks=[], figures=[],
                       headline=[], notes=[])
     record["seconds"] = round(time.perf_counter() - start, 3)
+    record["cpu_seconds"] = round(time.process_time() - cpu_start, 3)  # this process's threads
     record["environment"] = environment()
     log = out / "log.txt"
     record["log"] = log.read_text() if log.exists() else ""
