@@ -41,8 +41,7 @@ class ProteinImageConfig:
     fold: FoldConfig = field(default_factory=lambda: FoldConfig(iterations=60))  # L-BFGS
 
 
-QUICK = ProteinImageConfig(test_chains=16,
-                           fold=FoldConfig(iterations=60, record_every=20))
+QUICK = ProteinImageConfig(fold=FoldConfig(iterations=60, record_every=30))
 FULL = ProteinImageConfig(train_chains=3000, test_chains=100,
                           train=TrainConfig(channels=64, blocks=32, steps=20000, batch=32,
                                             crop=48, lr=1e-3),
