@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/lecturelab run --all --profile quick
 
 test: install
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 # The fuzz tests (tests/fuzz, marker `stress`) with 2000 random examples each instead of 50.
 stress: install

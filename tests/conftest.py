@@ -1,9 +1,19 @@
 """Fixtures shared by the test folders."""
 
+import os
+
 import pytest
 import torch
 
 from lecturelab.data import ClassificationData
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs `-n auto`), each worker gets its share of the
+    cores for torch's threads, so that workers do not fight over them."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 
 def make_tiny_images(n_train: int = 40, n_test: int = 20, size: int = 8,
