@@ -5,6 +5,9 @@ this one is feed-forward and sees a 5x5 grid, Jaderberg et al. 2019, departure).
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import torch
 from torch import nn
@@ -17,6 +20,7 @@ from lecturelab.ctf.game import (
     GameState,
     Observation,
 )
+from lecturelab.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 
 
 class ConvPolicy(nn.Module):
@@ -25,6 +29,7 @@ class ConvPolicy(nn.Module):
 
     def __init__(self, *, width: int = 16, hidden: int = 64):
         super().__init__()
+        self.kwargs = {"width": width, "hidden": hidden}
         self.conv = nn.Sequential(nn.Conv2d(len(CHANNELS), width, 3), nn.ReLU(),
                                   nn.Conv2d(width, 2 * width, 3), nn.ReLU(),
                                   nn.Flatten())  # (N, 2 * width)
@@ -64,3 +69,21 @@ def flat_obs(view: np.ndarray, features: np.ndarray) -> tuple[torch.Tensor, torc
     """(G, A, C, V, V), (G, A, F) -> tensors (G*A, C, V, V), (G*A, F)."""
     return (torch.from_numpy(view.reshape(-1, *view.shape[2:])),
             torch.from_numpy(features.reshape(-1, features.shape[-1])))
+
+
+def save_policy(folder: str | Path, policy: ConvPolicy, *, meta: dict[str, Any]) -> Path:
+    """Write the policy in the project's checkpoint format (kind "ctf"); returns the path of
+    checkpoint.json."""
+    state = {"kind": "ctf", "net": policy.kwargs, "epoch": 0, **meta}
+    return save_checkpoint(Path(folder), Checkpoint(model_state=policy.state_dict(), meta=state))
+
+
+def load_policy(path: str | Path) -> ConvPolicy:
+    """The policy of a "ctf" checkpoint (a folder or its checkpoint.json)."""
+    ckpt = load_checkpoint(path)
+    if ckpt.meta.get("kind") != "ctf":
+        raise ValueError(f"{path} is not a capture-the-flag checkpoint (kind "
+                         f"{ckpt.meta.get('kind')!r})")
+    policy = ConvPolicy(**ckpt.meta["net"])
+    policy.load_state_dict(ckpt.model_state)
+    return policy.eval()

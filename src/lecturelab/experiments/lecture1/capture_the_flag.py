@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from lecturelab.ctf.agents import PolicyTeam
+from lecturelab.ctf.agents import PolicyTeam, save_policy
 from lecturelab.ctf.baselines import RandomTeam
 from lecturelab.ctf.game import EVENTS, CaptureTheFlag, GameConfig, GameState, MapPool
 from lecturelab.ctf.league import HAND_SET, HAND_SET_LR, LeagueConfig, LeagueTask
@@ -94,6 +94,9 @@ def capture_the_flag(cfg: CaptureConfig, run: Run) -> Result:
                            "team", fixed.decided_win_rate, 0.95),
         ]
     run.log(f"PBT vs fixed head to head (test maps): {record_text(h2h)}")
+    best = seeds[0]["pbt_best"]
+    save_policy(run.out_dir / "pbt_best", best.state.policy,
+                meta={"hyperparams": best.hyperparams, "seed": run.seed})
     return Result(
         metrics={**record_metrics("pbt_vs_random", pbt), **record_metrics("fixed_vs_random",
                                                                           fixed),
@@ -111,7 +114,9 @@ def capture_the_flag(cfg: CaptureConfig, run: Run) -> Result:
                f"{cfg.size} maps, {cfg.time_limit} steps a game; {cfg.train_maps} training and "
                f"{cfg.test_maps} test maps; fixed rewards {HAND_SET}, lr {HAND_SET_LR}",
                f"PBT vs fixed head to head on test maps (the quick criterion reports it): "
-               f"{record_text(h2h)}; fixed best vs random: {record_text(fixed)}"],
+               f"{record_text(h2h)}; fixed best vs random: {record_text(fixed)}",
+               "the PBT best policy is saved in pbt_best/: lecturelab play ctf --checkpoint "
+               "<run folder>/l1.capture_the_flag/pbt_best"],
     )
 
 
