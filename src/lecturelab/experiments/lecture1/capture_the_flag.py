@@ -36,22 +36,24 @@ from lecturelab.runtime import cpu_threads
 class CaptureConfig:
     seeds: int = 1  # independent pairs of populations (PBT and fixed), seed run.seed + i
     members: int = 4  # agents in each population
-    steps: int = 40  # PPO updates each member trains
-    interval: int = 10  # updates between PBT `ready` decisions
+    steps: int = 36  # PPO updates each member trains
+    interval: int = 9  # updates between PBT `ready` decisions
     games: int = 64  # self-play games per PPO update
     train_maps: int = 200  # maps trained on (hash split "train")
     test_maps: int = 100  # maps held out (hash split "test")
-    eval_games: int = 200  # games against a random team, to choose the best and to test it
-    pair_games: int = 32  # head-to-head games per (PBT member, fixed member) pair, on test maps
+    select_games: int = 100  # games against a random team on training maps to choose the best
+    eval_games: int = 200  # games of the chosen best against a random team on test maps
+    pair_games: int = 16  # head-to-head games per (PBT member, fixed member) pair, on test maps
     time_limit: int = 40  # steps in a game
     size: int = 7  # map side
     full_criteria: bool = False  # full: also check the 5-seed PBT-vs-fixed criteria
 
 
 QUICK = CaptureConfig()
-FULL = CaptureConfig(seeds=5, members=8, steps=800, interval=40, games=128, full_criteria=True)
+FULL = CaptureConfig(seeds=5, members=8, steps=800, interval=40, games=128, pair_games=32,
+                     full_criteria=True)
 SMOKE = CaptureConfig(members=2, steps=2, interval=1, games=4, train_maps=8, test_maps=4,
-                      eval_games=8, pair_games=2, time_limit=8)
+                      select_games=8, eval_games=8, pair_games=2, time_limit=8)
 
 
 @experiment(
@@ -135,7 +137,8 @@ def league_pair(cfg: CaptureConfig, seed: int, run: Run) -> dict:
         population = train_population(task.population(cfg.members, evolve=evolve), task,
                                       PBTConfig(interval=cfg.interval, exploit=evolve,
                                                 explore=evolve), steps=cfg.steps, seed=seed)
-        on_train = [task.against_random(m, cfg.eval_games, seed=seed).wins for m in population]
+        on_train = [task.against_random(m, cfg.select_games, seed=seed).wins
+                    for m in population]
         best = population[int(np.argmax(on_train))]
         out[arm], out[f"{arm}_log"], out[f"{arm}_best"] = population, task.log, best
         out[f"{arm}_test"] = task.against_random(best, cfg.eval_games, seed=seed + 1, game=test)
