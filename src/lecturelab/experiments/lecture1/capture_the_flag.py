@@ -50,8 +50,7 @@ class CaptureConfig:
 
 
 QUICK = CaptureConfig()
-FULL = CaptureConfig(seeds=5, members=8, steps=800, interval=40, games=128, pair_games=32,
-                     full_criteria=True)
+FULL = CaptureConfig(seeds=5, members=8, steps=200, interval=20, full_criteria=True)
 SMOKE = CaptureConfig(members=2, steps=2, interval=1, games=4, train_maps=8, test_maps=4,
                       select_games=8, eval_games=8, pair_games=2, time_limit=8)
 
@@ -206,6 +205,9 @@ def replay_figure(pair: dict, frames: int = 8) -> Figure:
     fig = Figure(figsize=(1.6 * frames, 2.1))
     for ax, t in zip(fig.subplots(1, frames), picks, strict=True):
         draw_frame(ax, test, states[t], g)
+    fig.suptitle("PBT best (blue, base left) vs random team (red): agents o, flags ^, bases "
+                 "squares", fontsize=9)
+    fig.subplots_adjust(top=0.72)
     return fig
 
 
@@ -215,10 +217,10 @@ def draw_frame(ax, game: CaptureTheFlag, state: GameState, g: int) -> None:
     for t, colour in enumerate(("tab:blue", "tab:red")):
         (br, bc), (fr, fc) = game.pool.bases[m, t], state.flag[g, t]
         ax.add_patch(_square(bc, br, colour))
-        ax.plot(fc, fr, marker="^", color=colour, markersize=9, markeredgecolor="k")
         for a in (2 * t, 2 * t + 1):
             r, c = state.pos[g, a]
-            ax.plot(c, r, "o", color=colour, markersize=7, markeredgecolor="w")
+            ax.plot(c, r, "o", color=colour, markersize=9, markeredgecolor="w")
+        ax.plot(fc, fr, marker="^", color=colour, markersize=6, markeredgecolor="k")
     ax.set(title=f"t={state.t} {state.score[g, 0]}:{state.score[g, 1]}", xticks=[], yticks=[])
 
 
