@@ -78,6 +78,17 @@ def test_a_tag_in_the_taggers_half_drops_the_flag_and_respawns_in_the_own_half()
     assert state.pos[0, 2, 1] > 2  # respawned in team 1's half
 
 
+def test_a_carrier_tagged_as_it_moves_drops_the_flag_where_it_came_from():
+    game = small_game(tag_probability=1.0)
+    state = placed(game, [(1, 1), (0, 0), (1, 2), (4, 4)], flag=((1, 2), (2, 4)),
+                   carrier=(2, -1))
+    state, events = step(game, state, [STAY, STAY, RIGHT, STAY])  # agent 2's "right" is left
+
+    assert events[0, 0, E["tag"]] == 1 and events[0, 2, E["tagged"]] == 1
+    assert state.carrier[0].tolist() == [-1, -1] and state.flag[0, 0].tolist() == [1, 2]
+    assert events[0, :, E["return"]].sum() == 0
+
+
 def test_a_dropped_flag_stays_until_its_own_team_touches_it():
     game = small_game()
     state = placed(game, [(1, 0), (3, 3), (3, 4), (4, 4)], flag=((1, 1), (2, 4)))

@@ -4,10 +4,11 @@ Jaderberg et al. 2019: two teams, two flags, tagging and respawn, a time limit).
 Agents 0, 1 are team 0 (base on the left), agents 2, 3 team 1. Each step every agent moves at
 once (stay / up / down / left / right; a wall or the edge keeps it in place), then in order:
 tagging (an agent on an enemy's cell inside the tagger's own half tags it with probability
-`tag_probability`; the tagged agent drops any flag where it stands and respawns on a random free
-cell of its own half), returning (an agent on its own dropped flag sends it home), pickup (an
-agent on the enemy's uncarried flag takes it), capture (a carrier reaching its own base scores
-and the flag goes home). After `time_limit` steps the team with more captures wins.
+`tag_probability`; a tagged carrier drops the flag on the cell it stood on before the step, and
+the tagged agent respawns on a random free cell of its own half), returning (an agent on its
+own dropped flag sends it home), pickup (an agent on the enemy's uncarried flag takes it),
+capture (a carrier reaching its own base scores and the flag goes home). After `time_limit`
+steps the team with more captures wins.
 Departures from FTW: a grid, not a 3-D world; a capture does not need the own flag at home.
 
 Each team sees the game in its own frame: team 1's view is turned by a half turn (maps are
@@ -167,7 +168,7 @@ class CaptureTheFlag:
         flag, carrier = state.flag.copy(), state.carrier.copy()
         tags, tagged = self.tagging(pos, state.seeds, state.t)
         events[..., 3], events[..., 4] = tags, tagged
-        for team in range(2):  # a tagged carrier drops the flag where it stands
+        for team in range(2):  # a tagged carrier drops the flag where it came from
             drop = (carrier[:, team] >= 0) & tagged[g[:, 0], np.maximum(carrier[:, team], 0)]
             carrier[drop, team] = -1
         pos = np.where(tagged[..., None], self.spawn_cells(state.map_id, state.seeds, state.t),
