@@ -16,7 +16,7 @@ SPECS = list_experiments()
 
 EXPECTED = {
     1: "alphazero_tictactoe alphazero_connect4 search_per_decision self_play_improvement "
-       "policy_tsne protein_image universal_intelligence",
+       "policy_tsne protein_image universal_intelligence capture_the_flag",
     2: "xor universal_approximation approximation_vs_representation linear_regions "
        "double_descent dead_relu gradient_flow training_recipe backprop losses shattering "
        "small_weights",

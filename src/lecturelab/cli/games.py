@@ -61,14 +61,21 @@ def train_alphazero_cli(
 
 @app.command(name="play")
 def play_cli(
-    game: Annotated[str, typer.Argument(help="tictactoe or connect4.")],
-    checkpoint: Annotated[Path | None, typer.Option(help="An AlphaZero training folder.")] = None,
+    game: Annotated[str, typer.Argument(help="tictactoe, connect4 or ctf.")],
+    checkpoint: Annotated[Path | None, typer.Option(help="An AlphaZero training folder (ctf: "
+                                                    "a capture-the-flag checkpoint).")] = None,
     simulations: Annotated[int, typer.Option(min=1, help="The agent's MCTS simulations a move.")
                            ] = 200,
     second: Annotated[bool, typer.Option(help="Let the agent move first.")] = False,
     seed: Seed = 0,
 ) -> None:
-    """Play against the agent in the terminal (without a checkpoint: pure-rollout MCTS)."""
+    """Play against the agent in the terminal (without a checkpoint: pure-rollout MCTS; ctf:
+    scripted agents)."""
+    if game == "ctf":
+        from lecturelab.cli.ctf import play_ctf
+
+        play_ctf(checkpoint=checkpoint, seed=seed)
+        return
     play(game, checkpoint=checkpoint, simulations=simulations, human_first=not second, seed=seed)
 
 
