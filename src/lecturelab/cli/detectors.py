@@ -133,7 +133,10 @@ def eval_detector_command(checkpoint: Path, *, device: str = "auto") -> dict[str
     trained = load_trained(checkpoint)
     if trained.kind != "detector":
         raise UserError(f"{checkpoint} holds a {trained.kind}, not a detector")
+    seed = trained.meta.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise UserError(f"corrupt detector checkpoint state {checkpoint}: its \"seed\" (which "
+                        f"rebuilds the held-out scenes) must be an integer >= 0, got {seed!r}")
     dev = resolve_device(device)
     _, scenes = detector_setup(trained.meta)
-    return evaluate_detector(trained.model.to(dev), trained.meta["model"], scenes,
-                             int(trained.meta["seed"]), dev)
+    return evaluate_detector(trained.model.to(dev), trained.meta["model"], scenes, seed, dev)

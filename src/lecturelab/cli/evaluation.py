@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from lecturelab.cli.core import UserError, app, console, print_coco_table
-from lecturelab.cli.options import Device
+from lecturelab.cli.options import AllowDataChange, Device
 
 
 @app.command("eval")
@@ -22,6 +22,7 @@ def eval_cli(
     data: Annotated[str | None, typer.Option(help="Classifiers: a dataset (default: the "
                                              "training data).")] = None,
     device: Device = "auto",
+    allow_data_change: AllowDataChange = False,
 ) -> None:
     """Evaluate a checkpoint: test loss and accuracy, or a detector's COCO table."""
     from lecturelab.runtime import resolve_device
@@ -51,5 +52,6 @@ def eval_cli(
                             f"evaluated on the held-out scenes it was trained with")
         print_coco_table(eval_detector_command(checkpoint, device=device))
         return
-    metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device))
+    metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device),
+                                  allow_data_change=allow_data_change)
     console.print(" ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
