@@ -47,8 +47,8 @@ def test_the_checkpoint_records_name_source_and_fingerprint(trained, tiny_images
 def test_eval_refuses_other_data_and_warns_when_allowed(trained, use_data, monkeypatch, capsys):
     assert 0 <= api.evaluate_checkpoint(trained)["test_acc"] <= 1
     use_data(1)
-    with pytest.raises(LabError, match="was trained on tiny from built in .* but eval would "
-                                       "use tiny .*--allow-data-change"):
+    with pytest.raises(LabError, match=r"was trained on tiny \(built in, sha256 .* but eval "
+                                       r"would use tiny \(built in.*--allow-data-change"):
         api.evaluate_checkpoint(trained)
     capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["lecturelab", "eval", str(trained)])

@@ -50,7 +50,8 @@ def eval_cli(
         if data is not None:
             raise UserError(f"--data does not apply to a detector ({checkpoint}): it is "
                             f"evaluated on the held-out scenes it was trained with")
-        print_coco_table(eval_detector_command(checkpoint, device=device))
+        print_coco_table(eval_detector_command(checkpoint, device=device,
+                                               allow_data_change=allow_data_change))
         return
     metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device),
                                   allow_data_change=allow_data_change)

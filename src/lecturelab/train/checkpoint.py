@@ -269,6 +269,20 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     )
 
 
+def sweep_unlisted(folder: Path) -> None:
+    """Remove tensor files in checkpoints/ that checkpoint.json does not list (a run killed
+    after writing one and before switching the JSON to it); none if the JSON is unreadable."""
+    if not (folder / WEIGHTS).is_dir() or not (folder / POINTER).is_file():
+        return
+    try:
+        listed = {f["path"] for f in listed_files(folder, read_pointer(folder))}
+    except ValueError:
+        return
+    for path in (folder / WEIGHTS).glob("*.safetensors"):
+        if f"{WEIGHTS}/{path.name}" not in listed:
+            path.unlink(missing_ok=True)
+
+
 @contextmanager
 def training_folder(folder: Path, *, resume: bool = False, force: bool = False,
                     lock: bool = True, resumable: bool = True) -> Iterator[Path]:
@@ -287,6 +301,7 @@ def training_folder(folder: Path, *, resume: bool = False, force: bool = False,
                                f"{folder / LOCK})") from None
             sweep_stale_tmp(folder)
             sweep_stale_tmp(folder / WEIGHTS)
+            sweep_unlisted(folder)
         held = (folder / POINTER).exists()
         if resume and not held:
             raise LabError(f"nothing to resume: {folder / POINTER} does not exist")

@@ -35,7 +35,7 @@ def array_digest(arrays: Iterable[Any]) -> str:
         a = a.detach().cpu().contiguous().numpy() if isinstance(a, torch.Tensor) \
             else np.ascontiguousarray(a)
         h.update(f"{a.dtype.str}{a.shape};".encode())
-        h.update(memoryview(a).cast("B"))
+        h.update(a.tobytes() if a.size == 0 else memoryview(a.reshape(-1)).cast("B"))
     return h.hexdigest()
 
 
@@ -78,9 +78,9 @@ def check_data(where: str | Path, recorded: Any, current: dict[str, str], *, act
         return
     if recorded.get("fingerprint") == current["fingerprint"]:
         return
-    message = (f"{where} was trained on {recorded.get('name')} from {recorded.get('source')} "
-               f"(sha256 {str(recorded.get('fingerprint'))[:12]}), but {action} would use "
-               f"{current['name']} from {current['source']} (sha256 "
+    message = (f"{where} was trained on {recorded.get('name')} ({recorded.get('source')}, "
+               f"sha256 {str(recorded.get('fingerprint'))[:12]}), but {action} would use "
+               f"{current['name']} ({current['source']}, sha256 "
                f"{current['fingerprint'][:12]})")
     if not allow_change:
         raise LabError(f"{message}; pass --allow-data-change to go on anyway")
