@@ -29,7 +29,7 @@ KILLS = int(os.environ.get("LECTURELAB_KILLS", "2"))  # per kind of training
 RUNS = {  # kind -> the training command, tiny; its folder is appended as --out
     "classifier": ["train", "mlp", "--data", "digits", "--epochs", "10", "--batch-size", "32",
                    "--subset", "300", "--lr", "0.05", "--seed", "3", "--device", "cpu"],
-    "detector": ["train", "retinanet", "--profile", "smoke", "--steps", "20", "--batch-size",
+    "detector": ["train", "retinanet", "--profile", "smoke", "--steps", "10", "--batch-size",
                  "2", "--seed", "1", "--device", "cpu"],
     "alphazero": ["train", "alphazero", "--game", "tictactoe", "--profile", "smoke",
                   "--iterations", "6", "--seed", "2", "--device", "cpu"],
