@@ -78,12 +78,18 @@ def build_checked(where: str | Path, kind: str, meta: dict[str, Any],
     check_sizes(where, kind, meta, state)
     try:
         with torch.device("meta"):
-            skeleton = build()
+            skeleton: nn.Module | None = build()
     except (KeyError, TypeError, AttributeError, IndexError) as e:
         raise LabError(f"{where}: corrupt {kind} checkpoint state ({one_line(repr(e))})") from e
-    problem = shape_mismatch(skeleton.state_dict(), state)
+    except (RuntimeError, NotImplementedError):  # a model whose __init__ needs real values:
+        skeleton = None  # the sizes were bounded above; load_state_dict compares the shapes
+    problem = None if skeleton is None else shape_mismatch(skeleton.state_dict(), state)
     if problem is not None:
         raise LabError(f"{where}: the weights do not match {what}: {problem}")
     model = build()
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise LabError(f"{where}: the weights do not match {what}: "
+                       f"{one_line(str(e).splitlines()[0])}") from e
     return model.eval()
