@@ -54,3 +54,19 @@ def test_a_model_that_cannot_be_built_on_meta_is_still_checked_on_load():
 
     with pytest.raises(LabError, match="the weights do not match"):
         build_checked("ck", "classifier", {}, STATE, needs_values)
+
+
+def test_a_tensor_file_never_committed_is_swept_when_a_run_takes_the_folder(tmp_path):
+    """A run killed after writing its tensor file and before switching checkpoint.json to it
+    leaves a file no JSON lists; the next run removes it (only inside checkpoints/)."""
+    from lecturelab.train.checkpoint import Checkpoint, save_checkpoint, training_folder
+
+    save_checkpoint(tmp_path, Checkpoint({"w": torch.ones(2)}, {"kind": "classifier",
+                                                                 "epoch": 1}))
+    orphan = tmp_path / "checkpoints" / "epoch-0002.safetensors"
+    orphan.write_bytes(b"written, never committed")
+    elsewhere = tmp_path / "notes.safetensors"
+    elsewhere.write_bytes(b"not ours to delete")
+    with training_folder(tmp_path, resume=True):
+        assert not orphan.exists() and elsewhere.exists()
+        assert (tmp_path / "checkpoints" / "epoch-0001.safetensors").exists()

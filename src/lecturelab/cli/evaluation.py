@@ -3,6 +3,8 @@
 A classifier prints its test loss and accuracy (on its training data's test split, or --data),
 a detector its COCO table on its held-out scenes. An AlphaZero agent is rated by playing, so
 eval says so in one line and exits with code 2: `lecturelab play GAME --checkpoint FOLDER`.
+The data must be the data the checkpoint recorded it was trained on (its fingerprint,
+train/provenance.py); `--allow-data-change` turns a refusal into a warning.
 """
 
 from __future__ import annotations
