@@ -136,7 +136,7 @@ def load_trained(checkpoint: str | Path) -> Trained:
     its model with the trained weights (sizes checked against the weights file first:
     train/safe_build.py)."""
     ckpt = load_checkpoint(checkpoint)
-    if ckpt.kind not in BUILDERS:
+    if not isinstance(ckpt.kind, str) or ckpt.kind not in BUILDERS:
         raise ValueError(f"{checkpoint}: unknown checkpoint kind {ckpt.kind!r}; expected one "
                          f"of {', '.join(BUILDERS)}")
     model = build_checked(checkpoint, ckpt.kind, ckpt.meta, ckpt.model_state,
