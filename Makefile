@@ -20,9 +20,11 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
-# The fuzz tests (tests/fuzz, marker `stress`) with 2000 random examples each instead of 50.
+# The tests marked `stress` at large counts: the fuzz tests (tests/fuzz) with 2000 random
+# examples each instead of 50, the SIGKILL fault test with 30 kills per kind of training
+# instead of 2 (90 in all).
 stress: install
-	LECTURELAB_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -m stress --hypothesis-show-statistics
+	LECTURELAB_FUZZ_EXAMPLES=2000 LECTURELAB_KILLS=30 $(BIN)/python -m pytest -m stress --hypothesis-show-statistics
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -3,7 +3,7 @@
 Every `lecturelab train ...` line of the README must parse with its kind's options; the ones
 that fit a test budget run here, in this process, with the README's exact options plus, where
 the README promises no number, fewer rounds or steps (noted per example). The rest need a GPU
-(`--profile full --device cuda`) or run elsewhere (--resume: tests/train/test_resume.py; the
+(`--profile full --device cuda`) or run elsewhere (--resume: tests/train/test_sigkill_faults.py; the
 torchrun line: tests/train/test_loop.py); quick CIFAR-10 (5 epochs, about a minute) runs here for
 one epoch on 1,000 images.
 """

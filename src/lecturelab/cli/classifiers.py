@@ -13,6 +13,7 @@ import typer
 
 from lecturelab.cli.core import UserError, console
 from lecturelab.cli.options import (
+    AllowDataChange,
     BatchSize,
     Device,
     Force,
@@ -56,6 +57,7 @@ def train_classifier_command(
     resume: Annotated[bool, typer.Option(help="Continue from the checkpoint in --out (same "
                                          "options).")] = False,
     force: Force = False,
+    allow_data_change: AllowDataChange = False,
 ) -> None:
     """Train a classifier: progress bar, JSONL metrics, checkpoints; DDP under torchrun."""
     from lecturelab.data import ClassificationData, load_dataset
@@ -84,8 +86,8 @@ def train_classifier_command(
         raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
                         "give one")
     state = train_classifier(model, data, plan.config, out_dir=out, device=dev, resume=resume,
-                             force=force,
-                             train_subset=plan.train_subset)
+                             force=force, train_subset=plan.train_subset,
+                             allow_data_change=allow_data_change)
     last = state.history[-1] if state.history else {}
     console.print(f"{model} on {data}: test acc {last.get('test_acc', float('nan')):.4f} "
                   f"after {state.epoch} epochs; checkpoint: {out / POINTER}")

@@ -3,6 +3,8 @@
 A classifier prints its test loss and accuracy (on its training data's test split, or --data),
 a detector its COCO table on its held-out scenes. An AlphaZero agent is rated by playing, so
 eval says so in one line and exits with code 2: `lecturelab play GAME --checkpoint FOLDER`.
+The data must be the data the checkpoint recorded it was trained on (its fingerprint,
+train/provenance.py); `--allow-data-change` turns a refusal into a warning.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Annotated
 import typer
 
 from lecturelab.cli.core import UserError, app, console, print_coco_table
-from lecturelab.cli.options import Device
+from lecturelab.cli.options import AllowDataChange, Device
 
 
 @app.command("eval")
@@ -22,6 +24,7 @@ def eval_cli(
     data: Annotated[str | None, typer.Option(help="Classifiers: a dataset (default: the "
                                              "training data).")] = None,
     device: Device = "auto",
+    allow_data_change: AllowDataChange = False,
 ) -> None:
     """Evaluate a checkpoint: test loss and accuracy, or a detector's COCO table."""
     from lecturelab.runtime import resolve_device
@@ -49,7 +52,9 @@ def eval_cli(
         if data is not None:
             raise UserError(f"--data does not apply to a detector ({checkpoint}): it is "
                             f"evaluated on the held-out scenes it was trained with")
-        print_coco_table(eval_detector_command(checkpoint, device=device))
+        print_coco_table(eval_detector_command(checkpoint, device=device,
+                                               allow_data_change=allow_data_change))
         return
-    metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device))
+    metrics = evaluate_checkpoint(checkpoint, data, device=resolve_device(device),
+                                  allow_data_change=allow_data_change)
     console.print(" ".join(f"{k} {v:.4f}" for k, v in metrics.items()))

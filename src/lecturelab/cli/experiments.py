@@ -13,6 +13,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from lecturelab.cli.core import UserError, app, console
+from lecturelab.cli.options import MAX_SEED, check_run_out
 from lecturelab.lab.core import PROFILES, ExperimentSpec, get_experiment, list_experiments
 
 if TYPE_CHECKING:
@@ -62,11 +63,12 @@ def run(
     lecture: Annotated[int | None, typer.Option(help="Run one lecture's experiments.")] = None,
     profile: Annotated[str, typer.Option(help="quick, full or smoke.")] = "quick",
     quick: Annotated[bool, typer.Option("--quick", help="Same as --profile quick.")] = False,
-    seed: Annotated[int, typer.Option(help="Base seed.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Base seed.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     threads: Annotated[int, typer.Option(help="CPU threads per experiment (0: torch's "
                                           "default).")] = 1,
-    out: Annotated[Path, typer.Option(help="Folder for run folders.")] = Path("runs"),
+    out: Annotated[Path, typer.Option(callback=check_run_out, help="Folder for run folders.")
+                   ] = Path("runs"),
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: one per "
                                       "core); the numbers equal a -j 1 run's.")] = 0,
 ):

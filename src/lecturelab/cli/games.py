@@ -21,13 +21,14 @@ import typer
 from lecturelab.cli.core import UserError, app, console
 from lecturelab.cli.options import Device, Force, Out, Seed, profile_option
 from lecturelab.games import alphazero
-from lecturelab.games.agent import Agent, save_network
-from lecturelab.games.alphazero import cpu_threads, training_config
+from lecturelab.games.agent import Agent, game_record, load_round, save_round
+from lecturelab.games.alphazero import RoundState, cpu_threads, training_config
 from lecturelab.games.base import Game, Player, get_game
 from lecturelab.games.mcts import MCTSPlayer, RolloutEvaluator
 from lecturelab.games.moves import parse_move
 from lecturelab.runtime import resolve_device
 from lecturelab.train.checkpoint import POINTER, training_folder
+from lecturelab.train.provenance import check_data
 
 PROFILES = ("smoke", "quick", "full")
 train_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -48,14 +49,20 @@ def train_alphazero_cli(
     device: Device = "auto",
     seed: Seed = 0,
     out: Out = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out after its last round "
+                                         "(same options).")] = False,
     force: Force = False,
 ) -> None:
     """Train an AlphaZero agent by self-play (Silver et al. 2018), one checkpoint a round."""
     if game is None:
         raise UserError("train alphazero needs --game tictactoe or --game connect4")
+    if resume and force:
+        raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
+                        "give one")
     path = train_alphazero(game, out=out or Path("checkpoints") / f"alphazero-{game}",
                            profile=profile, iterations=iterations, simulations=simulations,
-                           workers=workers, seed=seed, device=device, force=force)
+                           workers=workers, seed=seed, device=device, force=force,
+                           resume=resume)
     console.print(f"checkpoint: {path}")
 
 
@@ -82,34 +89,47 @@ def play_cli(
 def train_alphazero(game: str, *, out: Path, profile: str = "quick",
                     iterations: int | None = None, simulations: int | None = None,
                     workers: int | None = None, seed: int = 0, device: str = "auto",
-                    progress: bool = True, force: bool = False) -> Path:
+                    progress: bool = True, force: bool = False, resume: bool = False) -> Path:
     """Train an agent by self-play; after every round the checkpoint in `out` is replaced
-    atomically. `out` is locked for the run; one holding a checkpoint needs `force`. Returns
-    the path of checkpoint.json."""
+    atomically. `out` is locked for the run; one holding a checkpoint needs `resume` (continue
+    it exactly: same options, same game rules) or `force`. Returns the path of
+    checkpoint.json."""
     changes: dict[str, Any] = {k: v for k, v in (("iterations", iterations),
                                                  ("num_simulations", simulations),
                                                  ("workers", workers)) if v is not None}
     cfg = training_config(game, profile, **changes)
     out = Path(out)
-    with training_folder(out, force=force, resumable=False):
-        return _self_play(game, cfg, out, seed, device, progress)
+    with training_folder(out, force=force, resume=resume):
+        start = resumed_round(out, game, cfg, seed) if resume else None
+        return _self_play(game, cfg, out, seed, device, progress, start)
 
 
-def _self_play(game: str, cfg: Any, out: Path, seed: int, device: str,
-               progress: bool) -> Path:
+def resumed_round(out: Path, game: str, cfg: Any, seed: int) -> RoundState:
+    """The saved state of the run in `out`, which must be this game, config and seed."""
+    state, meta = load_round(out)
+    check_data(out, meta.get("dataset"), game_record(game), action="--resume")
+    for key, value in (("game", game), ("config", asdict(cfg)), ("seed", seed)):
+        if meta.get(key) != value:
+            raise UserError(f"cannot resume {out}: its {key} is {meta.get(key)!r}, this run's "
+                            f"is {value!r}")
+    return state
+
+
+def _self_play(game: str, cfg: Any, out: Path, seed: int, device: str, progress: bool,
+               start: RoundState | None) -> Path:
     """The run itself, in a held training folder."""
-    history: list[dict[str, float]] = []
 
-    def on_round(i: int, net: Any, stats: dict[str, float]) -> None:
-        history.append(stats)
-        save_network(out, net, game=game, round=i,
-                     meta={"config": asdict(cfg), "seed": seed, "history": history})
+    def on_state(state: RoundState) -> None:
+        save_round(out, state, game=game, net_kwargs=cfg.net_kwargs(),
+                   meta={"config": asdict(cfg), "seed": seed})
+        stats = state.history[-1]
         if progress:
-            print(f"round {i}/{cfg.iterations}: {stats['positions']} positions, value loss "
-                  f"{stats['value_loss']:.3f}, policy loss {stats['policy_loss']:.3f}, "
-                  f"{stats['seconds']:.1f} s", flush=True)
+            print(f"round {state.round}/{cfg.iterations}: {stats['positions']} positions, "
+                  f"value loss {stats['value_loss']:.3f}, policy loss "
+                  f"{stats['policy_loss']:.3f}, {stats['seconds']:.1f} s", flush=True)
 
-    alphazero.train_alphazero(cfg, seed=seed, device=resolve_device(device), on_round=on_round)
+    alphazero.train_alphazero(cfg, seed=seed, device=resolve_device(device), start=start,
+                              on_state=on_state)
     return out / POINTER
 
 
@@ -158,6 +178,7 @@ def opponent_for(rules: Game, checkpoint: Path | None, simulations: int, seed: i
         raise ValueError(f"{checkpoint} holds a {trained.kind}, not an AlphaZero agent")
     if trained.meta["game"] != rules.name:
         raise ValueError(f"{checkpoint} is a {trained.meta['game']} agent, not a {rules.name} one")
+    check_data(checkpoint, trained.meta.get("dataset"), game_record(rules.name), action="play")
     return Agent(rules, trained.model, num_simulations=simulations, seed=seed)
 
 

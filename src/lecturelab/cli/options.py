@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 MAX_LR = 10.0  # a larger peak learning rate is a typo, not a recipe
+MAX_SEED = 2**63 - 1  # the largest seed every generator takes (torch's are 64-bit)
 
 
 def check_lr(value: float | None) -> float | None:
@@ -31,6 +32,12 @@ def check_out(value: Path | None) -> Path | None:
     return value
 
 
+def check_run_out(value: Path) -> Path:
+    if value.exists() and not value.is_dir():
+        raise typer.BadParameter(f"{value} is a file; give a folder for the run folders")
+    return value
+
+
 def one_of(choices: Sequence[str]) -> Callable[[str | None], str | None]:
     """A callback that accepts only `choices` (or no value)."""
 
@@ -47,8 +54,8 @@ def profile_option(choices: Sequence[str], help: str) -> typer.models.OptionInfo
 
 
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
-Seed = Annotated[int, typer.Option(min=0, help="Seed of initialisation, data order and "
-                                             "augmentation (>= 0).")]
+Seed = Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Seed of initialisation, data "
+                                   "order and augmentation (0 to 2^63 - 1).")]
 Out = Annotated[Path | None, typer.Option(callback=check_out, help="Training folder (default: "
                                           "checkpoints/<model>-<data or game>).")]
 Force = Annotated[bool, typer.Option(help="Replace the checkpoint already in --out (its weight "
@@ -57,3 +64,6 @@ Lr = Annotated[float | None, typer.Option(callback=check_lr, help="Peak learning
                                           "the profile's).")]
 BatchSize = Annotated[int | None, typer.Option(min=1, help="Examples a step, per process "
                                                "(default: the profile's).")]
+AllowDataChange = Annotated[bool, typer.Option(
+    "--allow-data-change", help="Go on (with a warning) when the data differs from what the "
+    "checkpoint recorded it was trained on (its fingerprint).")]

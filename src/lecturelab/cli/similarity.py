@@ -4,7 +4,8 @@
 A checkpoint is a training folder as `train/checkpoint.py` writes it: `checkpoint.json` (model
 kind, recipe, images, seed, epoch, history) and the weights as safetensors, written atomically
 at every epoch end; `metrics.jsonl` holds one row per epoch (SimCLR: loss, linear-probe and
-k-NN accuracy; embeddings: loss, active-triplet fraction, held-out Recall@1).
+k-NN accuracy; embeddings: loss, active-triplet fraction, held-out Recall@1). The folder is
+locked for the run (`.lock`), and one that already holds a checkpoint needs `--force`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch import nn
 
 from lecturelab.cli.core import console
-from lecturelab.cli.options import Device, Out, Seed, one_of, profile_option
+from lecturelab.cli.options import Device, Force, Out, Seed, one_of, profile_option
 from lecturelab.io import atomic_write_text
 from lecturelab.runtime import resolve_device, seed_everything
 from lecturelab.similarity.augment import SimCLRAugment
@@ -34,7 +35,12 @@ from lecturelab.similarity.training import (
     check_recipe,
     train_embedding,
 )
-from lecturelab.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from lecturelab.train.checkpoint import (
+    Checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    training_folder,
+)
 
 KINDS = ("simclr", "embedding")
 PROFILES: dict[str, tuple[ImageSubset, int]] = {  # images, epochs
@@ -58,7 +64,23 @@ def _images(data: str, profile: str, image_size: int | None) -> tuple[ImageSubse
     return (images if image_size is None else replace(images, size=image_size)), epochs
 
 
-def train_simclr_command(*, out: Path, data: str = "cifar10", profile: str = "quick",
+def train_simclr_command(*, out: Path, force: bool = False, **options: Any
+                         ) -> list[dict[str, float]]:
+    """`_train_simclr(out=out, **options)` in the folder `out`, locked for the run; one that
+    holds a checkpoint needs `force` (SimCLR runs do not resume)."""
+    with training_folder(Path(out), force=force, resumable=False):
+        return _train_simclr(out=Path(out), **options)
+
+
+def train_embedding_command(*, out: Path, force: bool = False, **options: Any
+                            ) -> list[dict[str, float]]:
+    """`_train_embedding(out=out, **options)` in the folder `out`, locked for the run; one that
+    holds a checkpoint needs `force` (embedding runs do not resume)."""
+    with training_folder(Path(out), force=force, resumable=False):
+        return _train_embedding(out=Path(out), **options)
+
+
+def _train_simclr(*, out: Path, data: str = "cifar10", profile: str = "quick",
                          epochs: int | None = None, batch_size: int = 256,
                          image_size: int | None = None, encoder: str = "small_cnn",
                          crop: bool = True, colour: bool = True, seed: int = 0,
@@ -99,7 +121,7 @@ def train_simclr_command(*, out: Path, data: str = "cifar10", profile: str = "qu
     return rows
 
 
-def train_embedding_command(*, out: Path, data: str = "cifar10", profile: str = "quick",
+def _train_embedding(*, out: Path, data: str = "cifar10", profile: str = "quick",
                             loss: str = "triplet", miner: str = "semi_hard",
                             margin: float = 1.0, epochs: int | None = None,
                             batch_size: int = 128, image_size: int | None = None,
@@ -236,14 +258,15 @@ def train_simclr_cli(
     encoder: Annotated[str, typer.Option(help="small_cnn or a zoo model name.")] = "small_cnn",
     crop: Annotated[bool, typer.Option(help="Random resized crop + flip in the views.")] = True,
     colour: Annotated[bool, typer.Option(help="Colour jitter + greyscale in the views.")] = True,
-    seed: Seed = 0, device: Device = "auto", out: Out = None,
+    seed: Seed = 0, device: Device = "auto", out: Out = None, force: Force = False,
 ) -> None:
     """SimCLR pre-training (Chen et al. 2020); the frozen encoder's linear-probe and k-NN
     accuracy after every epoch go to metrics.jsonl."""
     folder = out or Path(f"checkpoints/simclr-{data}")
     rows = train_simclr_command(out=folder, data=data, profile=profile, epochs=epochs,
                                 batch_size=batch_size, image_size=image_size, encoder=encoder,
-                                crop=crop, colour=colour, seed=seed, device=device)
+                                crop=crop, colour=colour, seed=seed, device=device,
+                                force=force)
     console.print(f"linear probe {rows[-1]['probe_acc']:.4f}; checkpoint: {folder}")
 
 
@@ -260,11 +283,12 @@ def train_embedding_cli(
     margin: Annotated[float, typer.Option(min=0.0, help="The loss's margin.")] = 1.0,
     batch_size: Annotated[int, typer.Option(min=2, help="Images a step.")] = 128,
     image_size: ImageSize = None, seed: Seed = 0, device: Device = "auto", out: Out = None,
+    force: Force = False,
 ) -> None:
     """Metric learning with a contrastive or triplet loss; held-out Recall@1 every epoch."""
     folder = out or Path(f"checkpoints/embedding-{data}")
     rows = train_embedding_command(out=folder, data=data, profile=profile, loss=loss,
                                    miner=miner, margin=margin, epochs=epochs,
                                    batch_size=batch_size, image_size=image_size, seed=seed,
-                                   device=device)
+                                   device=device, force=force)
     console.print(f"Recall@1 {rows[-1]['recall_at_1']:.4f}; checkpoint: {folder}")

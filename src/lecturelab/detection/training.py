@@ -67,10 +67,26 @@ def make_optimizer(model: nn.Module, cfg: DetectorTrainConfig) -> torch.optim.Op
     return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
 
 
+@dataclass
+class DetectorState:
+    """All a run needs to continue after `step` steps exactly as if never stopped."""
+
+    step: int  # optimiser steps done
+    losses: list[float]  # the loss of each step so far
+    optimizer: dict
+    schedule: dict
+    generator: Tensor  # the minibatch / flip generator's state
+    torch_rng: Tensor  # torch's CPU generator (the detectors' samplers draw from it)
+
+
 def train_detector(model: nn.Module, images: Tensor, targets: Targets,
                    cfg: DetectorTrainConfig, *, seed: int,
-                   log: Callable[[str], None] | None = None) -> list[float]:
-    """Train `model` on the (N, 3, H, W) images and their targets; returns the loss per step."""
+                   log: Callable[[str], None] | None = None, start: DetectorState | None = None,
+                   on_state: Callable[[DetectorState], None] | None = None,
+                   save_every: int = 0) -> list[float]:
+    """Train `model` on the (N, 3, H, W) images and their targets; returns the loss per step.
+    Every `save_every` steps and after the last, `on_state(state)` gets what resuming needs;
+    `start` continues from such a state (the model holding its weights)."""
     if len(images) != len(targets) or len(images) == 0:
         raise ValueError(f"need one target per image and at least one image, got "
                          f"{len(images)} images and {len(targets)} targets")
@@ -78,9 +94,15 @@ def train_detector(model: nn.Module, images: Tensor, targets: Targets,
     generator = torch.Generator().manual_seed(seed)
     optimizer = make_optimizer(model, cfg)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, cfg))
+    history: list[float] = []
+    if start is not None:
+        optimizer.load_state_dict(start.optimizer)
+        schedule.load_state_dict(start.schedule)
+        generator.set_state(start.generator)
+        torch.set_rng_state(start.torch_rng)
+        history = list(start.losses)
     model.train()
-    history = []
-    for step in range(cfg.steps):
+    for step in range(len(history), cfg.steps):
         idx = torch.randint(len(images), (cfg.batch_size,), generator=generator)
         x, t = images[idx], [targets[i] for i in idx.tolist()]
         if cfg.flip and torch.rand((), generator=generator) < 0.5:
@@ -96,6 +118,11 @@ def train_detector(model: nn.Module, images: Tensor, targets: Targets,
         if log is not None and (step + 1) % max(cfg.steps // 5, 1) == 0:
             parts = ", ".join(f"{k} {v.item():.3f}" for k, v in losses.items())
             log(f"step {step + 1}/{cfg.steps}: loss {loss.item():.3f} ({parts})")
+        if on_state is not None and save_every and ((step + 1) % save_every == 0
+                                                    or step + 1 == cfg.steps):
+            on_state(DetectorState(step + 1, list(history), optimizer.state_dict(),
+                                   schedule.state_dict(), generator.get_state(),
+                                   torch.get_rng_state()))
     model.eval()
     return history
 

@@ -15,10 +15,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from lecturelab.errors import LabError, one_line
+from lecturelab.games.alphazero import RoundState
 from lecturelab.games.base import Game, check_states, get_game
 from lecturelab.games.mcts import MCTSPlayer
 from lecturelab.games.network import NetworkEvaluator, PolicyValueNet
+from lecturelab.games.selfplay import Examples
 from lecturelab.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from lecturelab.train.provenance import data_record
 
 
 class Agent:
@@ -56,6 +60,62 @@ def save_network(folder: str | Path, net: PolicyValueNet, *, game: str, round: i
     state = {"kind": "alphazero", "game": game, "net": net.kwargs, "round": round,
              "epoch": round, **meta}
     return save_checkpoint(Path(folder), Checkpoint(model_state=net.state_dict(), meta=state))
+
+
+def save_round(folder: str | Path, state: RoundState, *, game: str, net_kwargs: dict[str, Any],
+               meta: dict[str, Any]) -> Path:
+    """A checkpoint an AlphaZero run resumes from exactly: the network (what `load_network`
+    and `play` read), the optimizer, the replay buffer (extra.buffer.*), torch's generator,
+    the NumPy generator's state and the round's history in the JSON."""
+    buffer = {} if state.buffer is None else {
+        f"buffer.{name}": torch.from_numpy(getattr(state.buffer, name))
+        for name in ("planes", "policies", "values")}
+    json_state = {"kind": "alphazero", "game": game, "net": net_kwargs, "round": state.round,
+                  "epoch": state.round, "history": state.history, "numpy_rng": state.rng,
+                  "dataset": game_record(game), **meta}
+    return save_checkpoint(Path(folder), Checkpoint(
+        model_state=state.net, meta=json_state, optimizer_state=state.optimizer,
+        rng_state={"torch": state.torch_rng}, extra=buffer))
+
+
+def load_round(path: str | Path) -> tuple[RoundState, dict[str, Any]]:
+    """The state an AlphaZero checkpoint resumes from, and its JSON state; a checkpoint that
+    lacks part of it (written before resumable agents) is a one-line error."""
+    ckpt = load_checkpoint(path)
+    meta = ckpt.meta
+    if ckpt.kind != "alphazero":
+        raise LabError(f"cannot resume {path}: it holds a {ckpt.kind}, not an AlphaZero agent")
+    try:
+        buffer = (Examples(*(ckpt.extra[f"buffer.{name}"].numpy()
+                             for name in ("planes", "policies", "values")))
+                  if ckpt.extra else None)
+        state = RoundState(int(meta["round"]), ckpt.model_state, ckpt.optimizer_state, buffer,
+                           meta["numpy_rng"], ckpt.rng_state["torch"], list(meta["history"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise LabError(f"cannot resume {path}: its checkpoint lacks part of the training state "
+                       f"({one_line(repr(e))}; written before AlphaZero runs could resume?)"
+                       ) from e
+    if state.optimizer is None:
+        raise LabError(f"cannot resume {path}: its checkpoint holds no optimizer state "
+                       f"(written before AlphaZero runs could resume)")
+    return state, meta
+
+
+def game_record(game: str) -> dict[str, str]:
+    """The "dataset" record of an agent: the game is its data, fingerprinted by its rules'
+    behaviour (board, moves and every position and result of 16 seeded random games)."""
+    rules = get_game(game)
+    rng = np.random.default_rng(0)
+    states, seen = rules.initial_states(16), []
+    while len(states):
+        seen += [rules.encode(states), rules.legal_moves(states)]
+        legal = rules.legal_moves(states)
+        choice = np.array([rng.choice(np.flatnonzero(row)) for row in legal])
+        states = rules.play(states, choice)
+        over = rules.terminal_value(states)
+        seen.append(over)
+        states = states[np.isnan(over)]
+    return data_record(game, "", [np.array(rules.board_shape), *seen])
 
 
 def load_network(path: str | Path) -> tuple[PolicyValueNet, dict[str, Any]]:

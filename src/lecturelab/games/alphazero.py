@@ -112,23 +112,43 @@ class TrainingRun:
         return net.eval()
 
 
+@dataclass
+class RoundState:
+    """All a run needs to continue after round `round` exactly as if never stopped: the
+    network, the optimizer, the replay buffer, both random generators and the history."""
+
+    round: int  # rounds completed
+    net: dict[str, torch.Tensor]
+    optimizer: dict[str, Any]  # the AdamW state_dict
+    buffer: Examples | None  # the replay buffer's positions (None before the first round)
+    rng: dict[str, Any]  # the NumPy generator's bit_generator.state (self-play, sampling)
+    torch_rng: torch.Tensor  # torch's CPU generator state
+    history: list[dict[str, float]]
+
+
 def train_alphazero(cfg: AlphaZeroConfig, *, seed: int, device: torch.device | str = "cpu",
                     on_round: Callable[[int, PolicyValueNet, dict[str, float]], None] | None
-                    = None) -> TrainingRun:
-    """Train from random weights by self-play; `on_round(i, net, stats)` after each round."""
-    device, start, cpu_start = torch.device(device), time.perf_counter(), time.process_time()
+                    = None, start: RoundState | None = None,
+                    on_state: Callable[[RoundState], None] | None = None) -> TrainingRun:
+    """Train from random weights by self-play; `on_round(i, net, stats)` after each round, then
+    `on_state(state)` with what resuming needs. `start` continues a run from such a state (its
+    snapshots then begin with the state's weights)."""
+    device, start_time, cpu_start = torch.device(device), time.perf_counter(), time.process_time()
     seed_everything(seed)
     rng = np.random.default_rng(seed)
     game = get_game(cfg.game)
     net = PolicyValueNet(**cfg.net_kwargs()).to(device)
     optimizer = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     buffer = ReplayBuffer(game, capacity=cfg.buffer_size)
-    snapshots, history = [weights(net)], []
+    history: list[dict[str, float]] = []
+    if start is not None:
+        history = restore_round(start, net, optimizer, buffer, rng)
+    snapshots = [weights(net)]
     workers = SelfPlayWorkers(cfg.game, cfg.net_kwargs(), workers=cfg.workers) \
         if cfg.workers else None
     try:
         with cpu_threads(1 if device.type == "cpu" else torch.get_num_threads()):
-            for i in range(1, cfg.iterations + 1):
+            for i in range(len(history) + 1, cfg.iterations + 1):
                 round_start = time.perf_counter()
                 examples = play_round(game, net, cfg, workers, rng=rng, device=device)
                 buffer.add(examples)
@@ -141,11 +161,29 @@ def train_alphazero(cfg: AlphaZeroConfig, *, seed: int, device: torch.device | s
                 snapshots.append(weights(net))
                 if on_round is not None:
                     on_round(i, net, stats)
+                if on_state is not None:
+                    on_state(RoundState(i, snapshots[-1], optimizer.state_dict(), buffer.data,
+                                        rng.bit_generator.state, torch.get_rng_state(),
+                                        list(history)))
     finally:
         if workers is not None:
             workers.close()
-    return TrainingRun(cfg, net.eval(), snapshots, history, time.perf_counter() - start,
+    return TrainingRun(cfg, net.eval(), snapshots, history, time.perf_counter() - start_time,
                        time.process_time() - cpu_start)
+
+
+def restore_round(state: RoundState, net: PolicyValueNet, optimizer: torch.optim.Optimizer,
+                  buffer: ReplayBuffer, rng: np.random.Generator) -> list[dict[str, float]]:
+    """Put a saved round's state into a fresh run; returns its history."""
+    if len(state.history) != state.round:
+        raise ValueError(f"a state after round {state.round} needs {state.round} history rows, "
+                         f"got {len(state.history)}")
+    net.load_state_dict(state.net)
+    optimizer.load_state_dict(state.optimizer)
+    buffer.data = state.buffer
+    rng.bit_generator.state = state.rng
+    torch.set_rng_state(state.torch_rng)
+    return list(state.history)
 
 
 @computed_once

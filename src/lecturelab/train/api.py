@@ -18,12 +18,15 @@ from torch import nn
 
 import lecturelab.models  # noqa: F401  (registers the zoo)
 from lecturelab.data import ClassificationData, DeviceLoader, load_dataset
+from lecturelab.errors import LabError, one_line
 from lecturelab.registry import create_model
 from lecturelab.runtime import seed_everything
 from lecturelab.train.callbacks import Checkpointer, Diagnostics, MetricsLog, ProgressBar
 from lecturelab.train.checkpoint import Checkpoint, load_checkpoint, training_folder
 from lecturelab.train.distributed import close_distributed, init_distributed
 from lecturelab.train.loop import TrainConfig, Trainer, TrainState, evaluate
+from lecturelab.train.provenance import check_data, classification_record
+from lecturelab.train.safe_build import build_checked
 
 if TYPE_CHECKING:
     from lecturelab.detection.recipes import DetectorRecipe, Scenes
@@ -43,10 +46,13 @@ def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_d
                      device: torch.device, resume: bool = False, force: bool = False,
                      progress: bool = True,
                      model_kwargs: dict[str, Any] | None = None,
-                     train_subset: int | None = None) -> TrainState:
+                     train_subset: int | None = None,
+                     allow_data_change: bool = False) -> TrainState:
     """Train into `out_dir` (metrics.jsonl, checkpoint.json, checkpoints/); resume if asked.
 
     The folder is locked for the run; one that holds a checkpoint needs `resume` or `force`.
+    The checkpoint records the data's fingerprint (train/provenance.py); resuming on other data
+    is refused unless `allow_data_change` (then a warning).
 
     `train_subset` trains on that many class-balanced training examples (the test set stays
     whole).
@@ -57,22 +63,24 @@ def train_classifier(model_name: str, data_name: str, cfg: TrainConfig, *, out_d
     try:
         with training_folder(out_dir, resume=resume, force=force, lock=dist.is_main):
             return _train_classifier(model_name, data_name, cfg, out_dir, device, dist, resume,
-                                     progress, model_kwargs, train_subset)
+                                     progress, model_kwargs, train_subset, allow_data_change)
     finally:
         close_distributed()
 
 
 def _train_classifier(model_name: str, data_name: str, cfg: TrainConfig, out_dir: Path,
                       device: torch.device, dist: Any, resume: bool, progress: bool,
-                      model_kwargs: dict[str, Any], train_subset: int | None) -> TrainState:
+                      model_kwargs: dict[str, Any], train_subset: int | None,
+                      allow_data_change: bool) -> TrainState:
     """The run itself, in a held training folder."""
     seed_everything(cfg.seed)
     data = load_dataset(data_name)
+    record = classification_record(data)
     if train_subset and train_subset < len(data.y_train):
         data = data.subset(n_train=train_subset, seed=cfg.seed)
     model = build_model(model_name, data, **model_kwargs)
     meta = {"kind": "classifier", "model": model_name, "model_kwargs": model_kwargs,
-            "data": data_name, "train_subset": train_subset,
+            "data": data_name, "dataset": record, "train_subset": train_subset,
             "config": dataclasses.asdict(cfg)}
     callbacks = [Diagnostics(), MetricsLog(out_dir / "metrics.jsonl"),
                  Checkpointer(out_dir, meta)]
@@ -80,23 +88,33 @@ def _train_classifier(model_name: str, data_name: str, cfg: TrainConfig, out_dir
         callbacks.append(ProgressBar())
     trainer = Trainer(model, data, cfg, device=device, callbacks=callbacks, dist=dist)
     if resume:
-        restore(trainer, out_dir, meta)
+        restore(trainer, out_dir, meta, allow_data_change)
     return trainer.fit()
 
 
-def restore(trainer: Trainer, out_dir: Path, meta: dict[str, Any]) -> None:
-    """Continue from the checkpoint in `out_dir`; it must be for the same model, data, config."""
+def restore(trainer: Trainer, out_dir: Path, meta: dict[str, Any],
+            allow_data_change: bool = False) -> None:
+    """Continue from the checkpoint in `out_dir`; it must be for the same model, data (by
+    fingerprint, unless `allow_data_change`), config."""
     ckpt = load_checkpoint(out_dir)
+    check_data(out_dir, ckpt.meta.get("dataset"), meta["dataset"], action="--resume",
+               allow_change=allow_data_change)
     for key in ("model", "data", "train_subset", "config", "model_kwargs"):
         if ckpt.meta.get(key) != meta[key]:
             raise ValueError(f"cannot resume {out_dir}: its {key} is {ckpt.meta.get(key)!r}, "
                              f"this run's is {meta[key]!r}")
-    trainer.model.load_state_dict(ckpt.model_state)
-    trainer.optimizer.load_state_dict(ckpt.optimizer_state)
-    trainer.scheduler.load_state_dict(ckpt.scheduler_state)
-    torch.set_rng_state(ckpt.rng_state["torch"])
-    trainer.state = TrainState(epoch=ckpt.meta["epoch"], step=ckpt.meta["step"],
-                               history=ckpt.meta["history"])
+    try:
+        trainer.model.load_state_dict(ckpt.model_state)
+        trainer.optimizer.load_state_dict(ckpt.optimizer_state)
+        trainer.scheduler.load_state_dict(ckpt.scheduler_state)
+        torch.set_rng_state(ckpt.rng_state["torch"])
+        trainer.state = TrainState(epoch=int(ckpt.meta["epoch"]), step=int(ckpt.meta["step"]),
+                                   history=list(ckpt.meta["history"]))
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise LabError(f"cannot resume {out_dir}: its checkpoint state is incomplete or "
+                       f"damaged ({one_line(repr(e))})") from e
+    if "cuda" in ckpt.rng_state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(ckpt.rng_state["cuda"])
 
 
 def load_model(checkpoint: str | Path) -> nn.Module:
@@ -115,27 +133,26 @@ class Trained:
 
 def load_trained(checkpoint: str | Path) -> Trained:
     """Read the checkpoint of a training folder (or its checkpoint.json) of any kind and build
-    its model with the trained weights."""
+    its model with the trained weights (sizes checked against the weights file first:
+    train/safe_build.py)."""
     ckpt = load_checkpoint(checkpoint)
-    if ckpt.kind not in BUILDERS:
+    if not isinstance(ckpt.kind, str) or ckpt.kind not in BUILDERS:
         raise ValueError(f"{checkpoint}: unknown checkpoint kind {ckpt.kind!r}; expected one "
                          f"of {', '.join(BUILDERS)}")
-    try:
-        model = BUILDERS[ckpt.kind](ckpt)
-    except (KeyError, TypeError) as e:
-        raise ValueError(f"{checkpoint}: corrupt {ckpt.kind} checkpoint state ({e!r})") from e
-    try:
-        model.load_state_dict(ckpt.model_state)
-    except RuntimeError as e:
-        raise ValueError(f"{checkpoint}: the weights do not match the {ckpt.kind} they name: "
-                         f"{str(e).splitlines()[0]}") from e
-    return Trained(ckpt.kind, model.eval(), ckpt.meta)
+    model = build_checked(checkpoint, ckpt.kind, ckpt.meta, ckpt.model_state,
+                          lambda: BUILDERS[ckpt.kind](ckpt))
+    return Trained(ckpt.kind, model, ckpt.meta)
 
 
-def model_from(ckpt: Checkpoint, data: ClassificationData) -> nn.Module:
-    model = build_model(ckpt.meta["model"], data, **ckpt.meta["model_kwargs"])
-    model.load_state_dict(ckpt.model_state)
-    return model.eval()
+def model_from(checkpoint: str | Path, ckpt: Checkpoint, data: ClassificationData
+               ) -> nn.Module:
+    """The checkpoint's classifier sized for `data`, with its weights; data of another input
+    size or class count is a one-line error naming both."""
+    meta = ckpt.meta
+    what = (f"a {meta.get('model')} for {data.name} (input {data.input_shape}, "
+            f"{data.num_classes} classes); it was trained on {meta.get('data')}")
+    return build_checked(checkpoint, "classifier", meta, ckpt.model_state,
+                         lambda: build_model(meta["model"], data, **meta["model_kwargs"]), what)
 
 
 def build_detector(model: str, recipe: DetectorRecipe, scenes: Scenes) -> nn.Module:
@@ -166,7 +183,8 @@ def _dataclass(cls: type, values: dict[str, Any]) -> Any:
 
 
 def _untrained_classifier(ckpt: Checkpoint) -> nn.Module:
-    data = load_dataset(ckpt.meta["data"])
+    with torch.device("cpu"):  # the data is real even while the model is built on "meta"
+        data = load_dataset(ckpt.meta["data"])
     return build_model(ckpt.meta["model"], data, **ckpt.meta.get("model_kwargs", {}))
 
 
@@ -189,14 +207,23 @@ BUILDERS: dict[str, Callable[[Checkpoint], nn.Module]] = {  # checkpoint kind ->
 
 
 def evaluate_checkpoint(checkpoint: str | Path, data_name: str | None = None, *,
-                        device: torch.device | str = "cpu") -> dict[str, float]:
-    """Test loss and accuracy of a checkpoint on `data_name` (default: the data it trained on)."""
+                        device: torch.device | str = "cpu",
+                        allow_data_change: bool = False) -> dict[str, float]:
+    """Test loss and accuracy of a checkpoint on `data_name` (default: the data it trained on,
+    which must match the recorded fingerprint unless `allow_data_change`)."""
     ckpt = load_checkpoint(checkpoint)
     if ckpt.kind != "classifier":
         raise ValueError(f"{checkpoint} holds a {ckpt.kind}, not a classifier")
-    data = load_dataset(data_name or ckpt.meta["data"])
+    trained_on = ckpt.meta.get("data")
+    if not isinstance(trained_on, str):
+        raise LabError(f"corrupt classifier checkpoint state {checkpoint}: no \"data\" name "
+                       f"(got {trained_on!r})")
+    data = load_dataset(data_name or trained_on)
+    if data.name == trained_on:
+        check_data(checkpoint, ckpt.meta.get("dataset"), classification_record(data),
+                   action="eval", allow_change=allow_data_change)
     device = torch.device(device)
-    model = model_from(ckpt, data).to(device)
+    model = model_from(checkpoint, ckpt, data).to(device)
     loader = DeviceLoader(data.x_test, data.y_test, batch_size=256, device=device,
                           shuffle=False, mean=data.mean, std=data.std)
     return evaluate(model, loader, device)

@@ -117,5 +117,13 @@ class Checkpointer(Callback):
                   "history": trainer.state.history},
             optimizer_state=trainer.optimizer.state_dict(),
             scheduler_state=trainer.scheduler.state_dict(),
-            rng_state={"torch": torch.get_rng_state()},
+            rng_state=rng_states(),
         ))
+
+
+def rng_states() -> dict[str, torch.Tensor]:
+    """The CPU generator's state, and the current CUDA device's when CUDA is available."""
+    states = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state()
+    return states

@@ -7,7 +7,7 @@ training folder:
                                     tensor file is current ("tensors"), and the kept files
                                     with their sha256 and size ("files", newest first)
     .lock                           flock'ed by the one run writing the folder
-    checkpoints/epoch-0003.safetensors   model.*, optim.*, rng.* tensors
+    checkpoints/epoch-0003.safetensors   model.*, optim.*, rng.*, extra.* tensors
 
 `kind` names what trained ("classifier", "detector", "alphazero"); the rest of the JSON is the
 kind's: model name and data for a classifier, model, recipe and scenes for a detector, game and
@@ -53,6 +53,8 @@ class Checkpoint:
     optimizer_state: dict[str, Any] | None = None
     scheduler_state: dict[str, Any] | None = None
     rng_state: dict[str, torch.Tensor] = field(default_factory=dict)
+    extra: dict[str, torch.Tensor] = field(default_factory=dict)  # a kind's own tensors (an
+    # ^ AlphaZero replay buffer), saved as "extra.<name>"
 
     @property
     def kind(self) -> str:
@@ -96,6 +98,7 @@ def save_checkpoint(folder: Path, ckpt: Checkpoint, keep: int = KEEP) -> Path:
         tensors.update(optim_tensors)
     meta["scheduler"] = ckpt.scheduler_state
     tensors.update({f"rng.{k}": v.cpu() for k, v in ckpt.rng_state.items()})
+    tensors.update({f"extra.{k}": v.detach().cpu().contiguous() for k, v in ckpt.extra.items()})
     if not isinstance(ckpt.kind, str) or not ckpt.kind.isidentifier():
         raise ValueError(f"checkpoint kind must be a name such as 'classifier', got "
                          f"{ckpt.kind!r}")
@@ -247,7 +250,8 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     tensors = verified_tensors(folder, meta)
     tensor_file = meta.pop("tensors")
     meta.pop("files")
-    groups: dict[str, dict[str, torch.Tensor]] = {"model": {}, "optim": {}, "rng": {}}
+    groups: dict[str, dict[str, torch.Tensor]] = {"model": {}, "optim": {}, "rng": {},
+                                                  "extra": {}}
     for key, value in tensors.items():
         group, _, rest = key.partition(".")
         if group not in groups:
@@ -261,7 +265,22 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
                          if optimizer_rest is not None else None),
         scheduler_state=meta.pop("scheduler", None),
         rng_state=groups["rng"],
+        extra=groups["extra"],
     )
+
+
+def sweep_unlisted(folder: Path) -> None:
+    """Remove tensor files in checkpoints/ that checkpoint.json does not list (a run killed
+    after writing one and before switching the JSON to it); none if the JSON is unreadable."""
+    if not (folder / WEIGHTS).is_dir() or not (folder / POINTER).is_file():
+        return
+    try:
+        listed = {f["path"] for f in listed_files(folder, read_pointer(folder))}
+    except ValueError:
+        return
+    for path in (folder / WEIGHTS).glob("*.safetensors"):
+        if f"{WEIGHTS}/{path.name}" not in listed:
+            path.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -282,6 +301,7 @@ def training_folder(folder: Path, *, resume: bool = False, force: bool = False,
                                f"{folder / LOCK})") from None
             sweep_stale_tmp(folder)
             sweep_stale_tmp(folder / WEIGHTS)
+            sweep_unlisted(folder)
         held = (folder / POINTER).exists()
         if resume and not held:
             raise LabError(f"nothing to resume: {folder / POINTER} does not exist")
