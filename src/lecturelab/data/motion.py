@@ -13,8 +13,9 @@ by seed, in five kinds:
               2-5 whole pixels a frame: visible only through motion; a mask per frame.
   actions     the class is the motion (four directions, two senses of rotation) of a striped
               polygon on a torus (it wraps around the edges), so a single frame says nothing.
-  slowfast    the class combines the shape with a vibration whose period equals the slow
-              pathway's frame stride: a low frame rate sees the shape but not the vibration.
+  slowfast    the class combines the shape (one colour, plainly visible in any frame) with a
+              vibration whose period equals the slow pathway's frame stride: a low frame rate
+              sees the shape but not the vibration.
   flicker     static `shapes` scenes with small Gaussian noise in every frame.
 
 Flows are float32 (2, H, W), (u, v) = (x, y) displacement in pixels from the first frame to the
@@ -331,7 +332,8 @@ def render_slowfast(cfg: VideoConfig, rng: np.random.Generator, shape: int, vibr
     """uint8 (T, 3, H, W): SLOWFAST_SHAPES[shape] drifting slowly, vibrating with period
     `cfg.stride` frames if `vibrating` (so frames `cfg.stride` apart see the same phase)."""
     name = SLOWFAST_SHAPES[shape]
-    radius, centre, angle, stripes, background = _torus_scene(cfg, rng, name)
+    radius, centre, angle, paint, background = _torus_scene(cfg, rng, name)
+    paint.c2 = paint.c1  # one colour: the outline alone carries the shape
     heading = rng.uniform(0, 2 * np.pi)
     drift = cfg.drift * np.array([np.cos(heading), np.sin(heading)])
     axis = rng.uniform(0, 2 * np.pi)
@@ -340,7 +342,7 @@ def render_slowfast(cfg: VideoConfig, rng: np.random.Generator, shape: int, vibr
     for t in range(cfg.frames):
         shake = cfg.vibration * np.sin(2 * np.pi * t / cfg.stride + phase) * vibrating
         at = centre + t * drift + shake * np.array([np.cos(axis), np.sin(axis)])
-        frames.append(_torus_frame(name, at, angle, radius, stripes, background, cfg.size))
+        frames.append(_torus_frame(name, at, angle, radius, paint, background, cfg.size))
     return torch.from_numpy(np.stack(frames))
 
 

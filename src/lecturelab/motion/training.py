@@ -25,6 +25,7 @@ from torch import Tensor
 
 from lecturelab.data.motion import FlowConfig, generate
 from lecturelab.io import atomic_write, write_json
+from lecturelab.motion.fitting import one_cycle_adamw, sgd_step
 from lecturelab.motion.flownet import FlowNet, FlowNetC, FlowNetS, end_point_error, multiscale_loss
 from lecturelab.runtime import resolve_device, seed_everything
 
@@ -60,9 +61,8 @@ def fit_flow(model: FlowNet, frames: Tensor, flows: Tensor, cfg: FlowTrainConfig
              seed: int = 0, on_step: Callable[[int, float], None] | None = None) -> FlowNet:
     """Train on pairs `frames` uint8 (N, 2, 3, H, W) with flows (N, 2, H, W), on their device."""
     gen = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr,
-                                                   total_steps=cfg.steps, pct_start=0.15)
+    optimizer, schedule = one_cycle_adamw(model, lr=cfg.lr, steps=cfg.steps,
+                                          weight_decay=cfg.weight_decay, pct_start=0.15)
     model.train()
     for step in range(cfg.steps):
         idx = torch.randint(len(frames), (cfg.batch_size,), generator=gen).to(frames.device)
@@ -71,10 +71,7 @@ def fit_flow(model: FlowNet, frames: Tensor, flows: Tensor, cfg: FlowTrainConfig
             h, v = torch.rand(2, cfg.batch_size, generator=gen).to(frames.device) < 0.5
             pair, flow = flip(pair, flow, h, v)
         loss = multiscale_loss(model(pair[:, 0], pair[:, 1]), flow)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
+        sgd_step(optimizer, schedule, loss)
         if on_step is not None:
             on_step(step, loss.item())
     return model.eval()
