@@ -34,7 +34,7 @@ class FlickerConfig:
     n_train: int = 300  # training clips
     n_test: int = 60  # held-out clips
     width: int = 12  # channels of the segmenters
-    steps: int = 150  # AdamW steps per segmenter
+    steps: int = 110  # AdamW steps per segmenter
     batch_size: int = 8  # clips per step
     lr: float = 5e-3  # peak learning rate of the one-cycle schedule
 
