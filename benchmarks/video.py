@@ -30,6 +30,7 @@ from torchvision.models.optical_flow import raft_small
 from torchvision.models.video import r3d_18 as tv_r3d_18
 
 from lecturelab.data.motion import FlowConfig
+from lecturelab.motion.fitting import one_cycle_adamw, sgd_step
 from lecturelab.motion.flownet import FlowNetC, end_point_error
 from lecturelab.motion.training import FlowTrainConfig, evaluate_flow, fit_flow, flow_pairs
 from lecturelab.motion.video import from_torchvision, r3d_18
@@ -75,10 +76,7 @@ def video_resnets(args: argparse.Namespace, device: torch.device) -> dict[str, f
 
         def go() -> None:
             model.train()
-            loss = F.cross_entropy(model(clip), labels)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            sgd_step(opt, None, F.cross_entropy(model(clip), labels))
         return go
 
     inference = best_rate({"ours": infer(ours), "torchvision": infer(theirs)}, args.batch,
@@ -95,9 +93,8 @@ def fit_raft(model: torch.nn.Module, frames: torch.Tensor, flows: torch.Tensor,
              cfg: FlowTrainConfig, gamma: float = 0.8) -> torch.nn.Module:
     """RAFT's sequence loss, with fit_flow's minibatches and schedule (no flips)."""
     gen = torch.Generator().manual_seed(0)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.steps,
-                                                   pct_start=0.15)
+    opt, schedule = one_cycle_adamw(model, lr=cfg.lr, steps=cfg.steps,
+                                    weight_decay=cfg.weight_decay, pct_start=0.15)
     model.train()
     for _ in range(cfg.steps):
         idx = torch.randint(len(frames), (cfg.batch_size,), generator=gen).to(frames.device)
@@ -106,10 +103,7 @@ def fit_raft(model: torch.nn.Module, frames: torch.Tensor, flows: torch.Tensor,
         n = len(predictions)
         loss = sum(gamma ** (n - 1 - i) * (p - flow).abs().mean()
                    for i, p in enumerate(predictions))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        schedule.step()
+        sgd_step(opt, schedule, loss)
     return model.eval()
 
 

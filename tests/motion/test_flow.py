@@ -6,18 +6,21 @@ import pytest
 import torch
 from torchvision.utils import flow_to_image
 
+from lecturelab.cli import main
 from lecturelab.data.motion import FlowConfig
+from lecturelab.errors import LabError
 from lecturelab.motion.correlation import correlation, displacements
 from lecturelab.motion.flow_io import flow_to_colour, read_flo, write_flo
 from lecturelab.motion.flownet import FlowNetC, FlowNetS, end_point_error, multiscale_loss
 from lecturelab.motion.training import (
     FlowTrainConfig,
+    eval_flownet,
     flip,
-    load_flownet,
     train_flownet,
     train_flownet_command,
 )
 from lecturelab.motion.warp import backward_warp
+from lecturelab.train.api import load_trained
 
 
 def test_flo_round_trip_and_corrupt_files(tmp_path):
@@ -114,17 +117,55 @@ def test_flips_move_frames_and_negate_flow():
     assert torch.equal(g[0, 0], -flow[0, 0].flip(-1)) and torch.equal(g[0, 1], flow[0, 1].flip(-1))
 
 
-def test_train_flownet_writes_a_checkpoint_that_loads(tmp_path):
-    metrics = train_flownet("flownet_c", out=tmp_path / "ck", width=4, n_train=4, n_test=2,
-                            data=FlowConfig(size=32), train=FlowTrainConfig(steps=2,
-                                                                            batch_size=2),
-                            device="cpu")
+def run_in_process(args, monkeypatch, capsys) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `lecturelab ARGS`, run in this process."""
+    monkeypatch.setattr("sys.argv", ["lecturelab", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out = capsys.readouterr()
+    return done.value.code, out.out, out.err
+
+
+TINY = {"width": 4, "n_train": 4, "n_test": 2, "data": FlowConfig(size=32), "device": "cpu"}
+
+
+def tiny_run(out, steps=4, **kw):
+    return train_flownet("flownet_c", out=out, train=FlowTrainConfig(steps=steps, batch_size=2),
+                         every=2, **TINY, **kw)
+
+
+def test_train_flownet_keeps_a_checkpoint_that_loads_and_evaluates(tmp_path, monkeypatch,
+                                                                    capsys):
+    metrics = tiny_run(tmp_path / "ck")
     assert set(metrics) == {"epe", "zero_flow_epe"} and np.isfinite(metrics["epe"])
-    net, meta = load_flownet(tmp_path / "ck")
-    assert meta["model"] == "flownet_c" and isinstance(net, FlowNetC)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        load_flownet(tmp_path / "missing")
+    trained = load_trained(tmp_path / "ck")
+    assert trained.kind == "flownet" and isinstance(trained.model, FlowNetC)
+    assert trained.meta["step"] == 4 and trained.meta["metrics"] == metrics
+    assert eval_flownet(tmp_path / "ck", device="cpu") == pytest.approx(metrics)
+    code, out, _ = run_in_process(["eval", str(tmp_path / "ck"), "--device", "cpu"],
+                                  monkeypatch, capsys)
+    assert code in (0, None) and f"EPE {metrics['epe']:.4f}" in out and "held-out" in out
+    with pytest.raises(LabError, match="already holds a checkpoint"):
+        tiny_run(tmp_path / "ck")
+    tiny_run(tmp_path / "ck", force=True)
     with pytest.raises(ValueError, match="model must be one of"):
         train_flownet("pwc", out=tmp_path / "x")
     with pytest.raises(ValueError, match="profile must be one of"):
         train_flownet_command("flownet_s", out=tmp_path / "x", profile="huge")
+
+
+def test_a_resumed_flow_run_ends_where_an_unbroken_one_does(tmp_path):
+    tiny_run(tmp_path / "whole")
+
+    def stop(step, loss):
+        if step == 2:  # after the checkpoint of step 2
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tiny_run(tmp_path / "broken", on_step=stop)
+    assert load_trained(tmp_path / "broken").meta["step"] == 2
+    tiny_run(tmp_path / "broken", resume=True)
+    whole, resumed = (load_trained(tmp_path / f).model.state_dict() for f in ("whole", "broken"))
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+    with pytest.raises(LabError, match="cannot resume .*train differ"):
+        tiny_run(tmp_path / "broken", steps=6, resume=True)

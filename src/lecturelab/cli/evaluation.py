@@ -1,7 +1,8 @@
 """`lecturelab eval FOLDER`: evaluate a checkpoint of any kind.
 
 A classifier prints its test loss and accuracy (on its training data's test split, or --data),
-a detector its COCO table on its held-out scenes. An AlphaZero agent is rated by playing, so
+a detector its COCO table on its held-out scenes, a FlowNet its end-point error on its held-out
+`motion` pairs. An AlphaZero agent is rated by playing, so
 eval says so in one line and exits with code 2: `lecturelab play GAME --checkpoint FOLDER`.
 The data must be the data the checkpoint recorded it was trained on (its fingerprint,
 train/provenance.py); `--allow-data-change` turns a refusal into a warning.
@@ -45,6 +46,16 @@ def eval_cli(
                             f"evaluated on the held-out images it was trained with")
         metrics = eval_similarity_command(checkpoint, device=device)
         console.print(" ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+        return
+    if kind == "flownet":
+        from lecturelab.motion.training import eval_flownet
+
+        if data is not None:
+            raise UserError(f"--data does not apply to a FlowNet ({checkpoint}): it is "
+                            f"evaluated on the held-out motion pairs of its run")
+        metrics = eval_flownet(checkpoint, device=device)
+        console.print(f"EPE {metrics['epe']:.4f} (zero flow {metrics['zero_flow_epe']:.4f}) on "
+                      f"{state.get('n_test', '?')} held-out motion pairs")
         return
     if kind == "detector":
         from lecturelab.cli.detectors import eval_detector_command

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from lecturelab.cli.core import UserError, console
-from lecturelab.cli.options import Device, Out, Seed, profile_option
+from lecturelab.cli.options import Device, Force, Out, Seed, profile_option
 from lecturelab.motion.training import FLOWNETS, PROFILES, train_flownet_command
+from lecturelab.train.checkpoint import POINTER
 
 flow_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
@@ -24,16 +25,22 @@ def train_flownet_cli(
     steps: Annotated[int | None, typer.Option(min=1, help="Training steps (default: the "
                                               "profile's).")] = None,
     seed: Seed = 0, device: Device = "auto", out: Out = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the checkpoint in --out (same "
+                                         "options).")] = False,
+    force: Force = False,
 ) -> None:
-    """Train FlowNetS or FlowNetC with the multi-scale end-point-error loss; prints the held-out
-    EPE next to the zero-flow EPE."""
+    """Train FlowNetS or FlowNetC with the multi-scale end-point-error loss, checkpointing
+    every 100 steps; prints the held-out EPE next to the zero-flow EPE."""
     if data != "motion":
         raise UserError(f"{name} trains on --data motion, got {data!r}")
+    if resume and force:
+        raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
+                        "give one")
     folder = out or Path(f"checkpoints/{name}-motion")
     metrics = train_flownet_command(name, out=folder, profile=profile, steps=steps, seed=seed,
-                                    device=device)
+                                    device=device, resume=resume, force=force)
     console.print(f"EPE {metrics['epe']:.3f} (zero flow {metrics['zero_flow_epe']:.3f}); "
-                  f"checkpoint: {folder}")
+                  f"checkpoint: {folder / POINTER}")
 
 
 def flownet_names() -> list[str]:

@@ -199,10 +199,17 @@ def _untrained_agent_network(ckpt: Checkpoint) -> nn.Module:
     return PolicyValueNet(**{**net, "board_shape": tuple(net["board_shape"])})
 
 
+def _untrained_flownet(ckpt: Checkpoint) -> nn.Module:
+    from lecturelab.motion.training import build_flownet
+
+    return build_flownet(ckpt)
+
+
 BUILDERS: dict[str, Callable[[Checkpoint], nn.Module]] = {  # checkpoint kind -> its model
     "classifier": _untrained_classifier,
     "detector": _untrained_detector,
     "alphazero": _untrained_agent_network,
+    "flownet": _untrained_flownet,
 }
 
 

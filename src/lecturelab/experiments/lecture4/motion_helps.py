@@ -24,11 +24,11 @@ from lecturelab.segmentation.unet import UNet
 
 @dataclass(frozen=True)
 class MotionHelpsConfig:
-    size: int = 48  # frame side in pixels
+    size: int = 32  # frame side in pixels
     n_train: int = 2000  # training clips (two frames each)
     n_test: int = 200  # held-out clips
     depth: int = 3  # poolings of the U-Net
-    width: int = 16  # U-Net channels at full resolution
+    width: int = 8  # U-Net channels at full resolution
     steps: int = 300  # AdamW steps per segmenter
     batch_size: int = 16  # clips per step
     lr: float = 5e-3  # peak learning rate of the one-cycle schedule

@@ -32,10 +32,10 @@ from lecturelab.motion.training import (
 @dataclass(frozen=True)
 class OpticalFlowConfig:
     size: int = 64  # frame side in pixels
-    n_train: int = 2000  # training pairs, generated before training
+    n_train: int = 1500  # training pairs, generated before training
     n_test: int = 200  # held-out pairs
-    width: int = 16  # channels of the first layer (the paper: 64)
-    steps: int = 500  # AdamW steps per net
+    width: int = 12  # channels of the first layer (the paper: 64)
+    steps: int = 450  # AdamW steps per net
     batch_size: int = 16  # pairs per step
     lr: float = 3e-3  # peak learning rate of the one-cycle schedule
 

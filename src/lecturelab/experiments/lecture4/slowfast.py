@@ -26,7 +26,7 @@ from lecturelab.motion.slowfast import SlowFast, count_macs
 @dataclass(frozen=True)
 class SlowFastConfig:
     size: int = 32  # frame side in pixels
-    frames: int = 16  # frames per clip (the Slow pathway reads frames / alpha)
+    frames: int = 8  # frames per clip (the Slow pathway reads frames / alpha)
     alpha: int = 4  # Slow frame stride = vibration period, frames
     beta: float = 0.125  # Fast channels / Slow channels
     n_train: int = 1000  # training clips

@@ -5,8 +5,11 @@ image input").
 fresh Gaussian noise in each, so every pixel is static and any change of its label between
 frames is flicker. The same dilated segmenter (motion/segmentation.py) with 1x3x3 kernels
 labels each frame on its own; with 3x3x3 kernels it sees neighbouring frames (a 3-D temporal
-model). Both train alike on the scenes' semantic masks; flicker is the fraction of (pixel,
-consecutive frame pair) whose predicted label changes on held-out clips.
+model). Both train alike to label each pixel object or background (the scenes' semantic masks
+with the shape classes merged: six shape classes were beyond either segmenter in the quick
+budget, mIoU 0.22-0.25, and a segmenter that answers "background" everywhere cannot flicker);
+flicker is the fraction of (pixel, consecutive frame pair) whose predicted label changes on
+held-out clips.
 """
 
 from __future__ import annotations
@@ -30,10 +33,16 @@ class FlickerConfig:
     noise: float = 50.0  # per-frame Gaussian noise, standard deviation in 0-255 units
     n_train: int = 300  # training clips
     n_test: int = 60  # held-out clips
-    width: int = 16  # channels of the segmenters
-    steps: int = 150  # AdamW steps per segmenter
+    width: int = 12  # channels of the segmenters
+    steps: int = 110  # AdamW steps per segmenter
     batch_size: int = 8  # clips per step
     lr: float = 5e-3  # peak learning rate of the one-cycle schedule
+
+
+def objects(semantic: torch.Tensor, frames: int) -> torch.Tensor:
+    """Semantic maps (N, H, W) -> object (1) / background (0) labels (N, T, H, W) for every
+    frame of the static clip."""
+    return (semantic > 0).long()[:, None].expand(-1, frames, -1, -1)
 
 
 def flicker_rate(labels: torch.Tensor) -> float:
@@ -69,12 +78,13 @@ def flicker_figure(frames: torch.Tensor, maps: dict[str, torch.Tensor]) -> Figur
     smoke=FlickerConfig(frames=4, n_train=4, n_test=2, width=4, steps=2, batch_size=2))
 def temporal_flicker(cfg: FlickerConfig, run: Run) -> Result:
     clips = {"size": cfg.size, "frames": cfg.frames, "noise": cfg.noise}
-    train, classes = generate("flicker", cfg.n_train, 2 * run.seed, **clips)
+    train, _ = generate("flicker", cfg.n_train, 2 * run.seed, **clips)
     test, _ = generate("flicker", cfg.n_test, 2 * run.seed + 1, **clips)
     x = train["frames"].to(run.device)
-    y = train["semantic"][:, None].expand(-1, cfg.frames, -1, -1).to(run.device)  # (N, T, H, W)
+    y = objects(train["semantic"], cfg.frames).to(run.device)  # (N, T, H, W)
     xt = test["frames"].to(run.device)
-    yt = test["semantic"][:, None].expand(-1, cfg.frames, -1, -1).to(run.device)
+    yt = objects(test["semantic"], cfg.frames).to(run.device)
+    classes = ("background", "object")
     rate, miou, changes = {}, {}, {}
     for name, kt in (("frame_wise", 1), ("temporal_3d", 3)):
         torch.manual_seed(run.seed)
