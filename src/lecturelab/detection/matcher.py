@@ -18,7 +18,11 @@ BETWEEN = -2  # ignored in the loss
 
 
 class Matcher:
-    """iou (G, N) -> for each of the N candidates the index of its ground truth, or a code."""
+    """iou (G, N) -> for each of the N candidates the index of its ground truth, or a code.
+
+    A batch (B, G, N) of padded matrices (IoU -1 in the rows of absent objects) gives (B, N) at
+    once, as B separate (G_b, N) matrices would.
+    """
 
     def __init__(self, high: float, low: float, *, allow_low_quality_matches: bool) -> None:
         if not 0 <= low <= high <= 1:
@@ -27,16 +31,18 @@ class Matcher:
         self.allow_low_quality_matches = allow_low_quality_matches
 
     def __call__(self, iou: Tensor) -> Tensor:
-        if iou.ndim != 2:
-            raise ValueError(f"iou must be a (G, N) matrix, got shape {tuple(iou.shape)}")
-        if iou.shape[0] == 0:  # an image without objects: every candidate is background
-            return torch.full((iou.shape[1],), BELOW_LOW, dtype=torch.int64, device=iou.device)
-        best, matches = iou.max(dim=0)  # (N,) each
+        if iou.ndim not in (2, 3):
+            raise ValueError(f"iou must be a (G, N) or (B, G, N) matrix, got shape "
+                             f"{tuple(iou.shape)}")
+        if iou.shape[-2] == 0:  # no objects: every candidate is background
+            return torch.full((*iou.shape[:-2], iou.shape[-1]), BELOW_LOW, dtype=torch.int64,
+                              device=iou.device)
+        best, matches = iou.max(dim=-2)  # (..., N) each
         result = matches.clone()
         result[best < self.high] = BETWEEN
         result[best < self.low] = BELOW_LOW
         if self.allow_low_quality_matches:
-            best_per_gt = iou.max(dim=1, keepdim=True).values  # (G, 1)
-            candidates = ((iou == best_per_gt) & (best_per_gt > 0)).any(dim=0)  # (N,)
+            best_per_gt = iou.max(dim=-1, keepdim=True).values  # (..., G, 1)
+            candidates = ((iou == best_per_gt) & (best_per_gt > 0)).any(dim=-2)  # (..., N)
             result[candidates] = matches[candidates]
         return result

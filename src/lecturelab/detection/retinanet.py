@@ -29,7 +29,7 @@ from lecturelab.detection.fpn import FeaturePyramidNetwork
 from lecturelab.detection.inputs import check_targets, image_size, standardise
 from lecturelab.detection.matcher import BETWEEN, Matcher
 from lecturelab.detection.roi_heads import select_detections
-from lecturelab.detection.rpn import DenseOutput, flatten_dense, match_anchors
+from lecturelab.detection.rpn import DenseOutput, flatten_dense, match_batch, padded
 from lecturelab.detection.sampler import hard_negative_mask
 
 LOSSES = ("focal", "bce", "ohem")
@@ -130,17 +130,14 @@ class RetinaNet(nn.Module):
     def assign(self, anchors: Tensor, targets: Sequence[dict[str, Tensor]]
                ) -> tuple[Tensor, Tensor]:
         """Per anchor its class (B, N): 1..K, 0 background, -1 ignored; and its object (B, N, 4)."""
-        classes, boxes = [], []
-        for t in targets:
-            match = match_anchors(anchors, t["boxes"], self.matcher)
-            fg = match >= 0
-            cls = torch.zeros_like(match)
-            cls[fg] = t["labels"][match[fg]]
-            cls[match == BETWEEN] = -1
-            classes.append(cls)
-            boxes.append(t["boxes"][match.clamp(min=0)] if len(t["boxes"])
-                         else torch.zeros_like(anchors))
-        return torch.stack(classes), torch.stack(boxes)
+        match = match_batch(anchors, [t["boxes"] for t in targets], self.matcher)  # (B, N)
+        labels = padded([t["labels"] for t in targets], 0)  # (B, G_max)
+        boxes = padded([t["boxes"] for t in targets], 0.0)  # (B, G_max, 4)
+        index = match.clamp(min=0)
+        classes = torch.where(match >= 0, labels.gather(1, index), 0)
+        classes[match == BETWEEN] = -1
+        objects = boxes.gather(1, index[..., None].expand(-1, -1, 4))  # (B, N, 4)
+        return classes, objects
 
     def classification_losses(self, logits: Tensor, classes: Tensor) -> Tensor:
         """Element-wise (B, N, K) loss of the configured kind, zero on ignored anchors."""

@@ -12,6 +12,7 @@ number of sampled anchors, and NMS per pyramid level.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -77,9 +78,27 @@ class RPNHead(nn.Module):
         return torch.cat(logits, 1), torch.cat(deltas, 1)  # (B, N, 1), (B, N, 4)
 
 
-def match_anchors(anchors: Tensor, boxes: Tensor, matcher: Matcher) -> Tensor:
-    """Index of each anchor's ground truth, or BELOW_LOW / BETWEEN; boxes (G, 4) may be empty."""
-    return matcher(box_iou(boxes, anchors))
+def padded(values: Sequence[Tensor], fill: float) -> Tensor:
+    """Per-image (G_b, ...) tensors stacked into (B, max(G_b, 1), ...), padded with `fill`."""
+    most = max(max((len(v) for v in values), default=0), 1)
+    out = values[0].new_full((len(values), most, *values[0].shape[1:]), fill)
+    for i, v in enumerate(values):
+        out[i, :len(v)] = v
+    return out
+
+
+def match_batch(anchors: Tensor, boxes: Sequence[Tensor], matcher: Matcher) -> Tensor:
+    """Per image, the index of each anchor's ground truth among its (G_b, 4) `boxes` (G_b may
+    be 0), or BELOW_LOW / BETWEEN: (B, N), from one IoU matrix for all images' objects."""
+    counts = torch.tensor([len(b) for b in boxes])
+    if int(counts.sum()) == 0:
+        return matcher(anchors.new_zeros(len(boxes), 0, len(anchors)))
+    iou = box_iou(torch.cat(list(boxes)), anchors)  # (sum_b G_b, N)
+    image = torch.repeat_interleave(torch.arange(len(boxes)), counts)
+    row = torch.arange(len(iou)) - torch.repeat_interleave(counts.cumsum(0) - counts, counts)
+    batch = iou.new_full((len(boxes), int(counts.max()), len(anchors)), -1.0)
+    batch[image.to(iou.device), row.to(iou.device)] = iou  # (B, G_max, N), -1 in the padding
+    return matcher(batch)
 
 
 class RegionProposalNetwork(nn.Module):
@@ -130,8 +149,8 @@ class RegionProposalNetwork(nn.Module):
         """Objectness BCE and smooth-L1 box loss over 256 sampled anchors per image."""
         sampled, labels, box_targets, positives = [], [], [], []
         offset = 0
-        for target in targets:
-            matches = match_anchors(out.anchors, target["boxes"], self.matcher)
+        all_matches = match_batch(out.anchors, [t["boxes"] for t in targets], self.matcher)
+        for target, matches in zip(targets, all_matches, strict=True):
             label = (matches >= 0).long()
             label[matches == BETWEEN] = -1
             pos, neg = sample_balanced(label, batch_size=self.cfg.batch_size_per_image,
