@@ -7,6 +7,7 @@ import pytest
 from labbook_runs import check, record, write_run
 
 from lecturelab.cli import main
+from lecturelab.cli.core import console
 from lecturelab.lab.compare import compare_runs
 
 
@@ -43,7 +44,7 @@ def test_identical_runs_have_no_changes(runs):
 
 def lecturelab(args, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["lecturelab", *args])
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(console, "_width", 200)  # rich reads $COLUMNS only when it starts
     with pytest.raises(SystemExit) as done:
         main()
     out = capsys.readouterr()

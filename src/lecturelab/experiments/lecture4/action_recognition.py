@@ -1,7 +1,7 @@
 """l4.action_recognition - 3-D convolutions: the kernel moves in space and time; action labels
 (lecture 4, "beyond single image input").
 
-`motion` action videos (data/motion.py): a striped polygon moving right, left, down or up, or
+`motion` action videos (data/motion/): a striped polygon moving right, left, down or up, or
 turning clockwise or anticlockwise, on a torus - it wraps around the edges, so every position
 and angle is equally likely in every frame of every class, and frame 0 is the same whatever
 the action. A 3-D ResNet (R3D, Tran et al. 2018, Sec. 3.1; motion/video.py) sees space and

@@ -1,7 +1,7 @@
 """l4.label_propagation - labelling video is tedious: humans label keyframes and methods
 propagate the labels (lecture 4, "beyond single image input").
 
-`motion` flow sequences of 6 frames (data/motion.py: textured objects under affine motion over
+`motion` flow sequences of 6 frames (data/motion/: textured objects under affine motion over
 a moving background, exact instance masks per frame). Frame 0's instance masks are the
 "human" keyframe labels; they are carried to frames 1-5 along optical flow estimated from the
 frames alone - block matching of 5x5 patches over displacements up to 6 px, no training

@@ -1,7 +1,7 @@
 """l4.motion_helps - pixels that move together belong to the same object; motion helps when
 learning to see (lecture 4, "beyond single image input").
 
-`motion` camouflage clips (data/motion.py): the object's texture is a second draw of the
+`motion` camouflage clips (data/motion/): the object's texture is a second draw of the
 background's pixel noise, so a single frame holds no trace of it; between frames it moves by
 2-5 whole pixels while the background stays. The same U-Net (segmentation/unet.py; Ronneberger
 et al. 2015) segments the object in the first frame from that frame alone (3 channels) or from

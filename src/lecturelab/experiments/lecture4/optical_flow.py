@@ -1,7 +1,7 @@
 """l4.optical_flow - FlowNet: an encoder-decoder supervised with the Euclidean (end-point)
 loss on synthetic Flying Chairs (lecture 4; Dosovitskiy et al. 2015, "FlowNet", Sec. 3-4).
 
-`motion` flow pairs (data/motion.py): textured objects under random affine motion over a
+`motion` flow pairs (data/motion/): textured objects under random affine motion over a
 moving textured background, with exact flow - Flying Chairs' recipe with procedural shapes
 and value-noise textures. FlowNetS and FlowNetC (motion/flownet.py; departures listed there:
 three decoder scales, batch norm, cosine correlation at 1/4 resolution) train alike on the

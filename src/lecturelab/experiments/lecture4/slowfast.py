@@ -1,7 +1,7 @@
 """l4.slowfast - two branches: a low frame rate for semantics, a high frame rate for motion
 (lecture 4; Feichtenhofer et al. 2019, "SlowFast networks for video recognition").
 
-`motion` slowfast videos (data/motion.py): the class is the shape (square, triangle, star: seen
+`motion` slowfast videos (data/motion/): the class is the shape (square, triangle, star: seen
 at any frame rate) and whether it vibrates with a period of exactly alpha frames - the Slow
 pathway, reading every alpha-th frame, sees the vibration at one phase only, i.e. not at all.
 Every object also drifts slowly, so motion alone says nothing. SlowFast (motion/slowfast.py:

@@ -1,7 +1,7 @@
 """l4.temporal_flicker - frame-wise segmentation of video flickers (lecture 4, "beyond single
 image input").
 
-`motion` flicker clips (data/motion.py): a static `shapes` scene repeated over 8 frames with
+`motion` flicker clips (data/motion/): a static `shapes` scene repeated over 8 frames with
 fresh Gaussian noise in each, so every pixel is static and any change of its label between
 frames is flicker. The same dilated segmenter (motion/segmentation.py) with 1x3x3 kernels
 labels each frame on its own; with 3x3x3 kernels it sees neighbouring frames (a 3-D temporal
