@@ -77,7 +77,7 @@ def test_tune_local_prints_the_population_and_refuses_options_of_the_other_backe
     assert not code, printed
     assert "PBT in process" in printed and (out / "checkpoint.json").exists()
     for extra, message in ((["--address", "auto"], "--address is for --backend ray"),
-                           (["--resume", "--force"], "pass one"),
+                           (["--resume", "--force"], "give one"),
                            (["--steps", "30", "--resume"], "other settings (steps: 20)")):
         code, printed = lecturelab(args + extra, monkeypatch, capsys)
         assert code == 2 and message in printed, printed

@@ -23,6 +23,7 @@ from lecturelab.cli.options import (
     check_weight_decay,
     one_of,
     profile_option,
+    refuse_resume_with_force,
 )
 
 train_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -82,9 +83,7 @@ def train_classifier_command(
                   compile=compile, seed=seed, train_subset=subset)
     dev = resolve_device(device)
     out = out or Path("checkpoints") / f"{model}-{data}"
-    if resume and force:
-        raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
-                        "give one")
+    refuse_resume_with_force(resume, force)
     state = train_classifier(model, data, plan.config, out_dir=out, device=dev, resume=resume,
                              force=force, train_subset=plan.train_subset,
                              allow_data_change=allow_data_change)

@@ -28,6 +28,7 @@ from lecturelab.cli.options import (
     Out,
     Seed,
     profile_option,
+    refuse_resume_with_force,
 )
 from lecturelab.detection.training import DetectorState
 from lecturelab.errors import one_line
@@ -67,9 +68,7 @@ def train_detector_cli(
     """Train a lecture-4 detector on shapes scenes, then print its COCO table."""
     if data != "shapes":
         raise UserError(f"detectors train on --data shapes (the detection dataset), got {data!r}")
-    if resume and force:
-        raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
-                        "give one")
+    refuse_resume_with_force(resume, force)
     out = out or Path("checkpoints") / f"{model}-shapes"
     metrics = train_detector_command(model, out=out, profile=profile, steps=steps,
                                      batch_size=batch_size, lr=lr, seed=seed, device=device,

@@ -19,7 +19,14 @@ import numpy as np
 import typer
 
 from lecturelab.cli.core import UserError, app, console
-from lecturelab.cli.options import Device, Force, Out, Seed, profile_option
+from lecturelab.cli.options import (
+    Device,
+    Force,
+    Out,
+    Seed,
+    profile_option,
+    refuse_resume_with_force,
+)
 from lecturelab.games import alphazero
 from lecturelab.games.agent import Agent, game_record, load_round, save_round
 from lecturelab.games.alphazero import RoundState, cpu_threads, training_config
@@ -56,9 +63,7 @@ def train_alphazero_cli(
     """Train an AlphaZero agent by self-play (Silver et al. 2018), one checkpoint a round."""
     if game is None:
         raise UserError("train alphazero needs --game tictactoe or --game connect4")
-    if resume and force:
-        raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
-                        "give one")
+    refuse_resume_with_force(resume, force)
     path = train_alphazero(game, out=out or Path("checkpoints") / f"alphazero-{game}",
                            profile=profile, iterations=iterations, simulations=simulations,
                            workers=workers, seed=seed, device=device, force=force,

@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from lecturelab.cli.core import UserError, console
-from lecturelab.cli.options import Device, Force, Out, Seed, profile_option
+from lecturelab.cli.options import (
+    Device,
+    Force,
+    Out,
+    Seed,
+    profile_option,
+    refuse_resume_with_force,
+)
 from lecturelab.motion.training import FLOWNETS, PROFILES, train_flownet_command
 from lecturelab.train.checkpoint import POINTER
 
@@ -33,9 +40,7 @@ def train_flownet_cli(
     every 100 steps; prints the held-out EPE next to the zero-flow EPE."""
     if data != "motion":
         raise UserError(f"{name} trains on --data motion, got {data!r}")
-    if resume and force:
-        raise UserError("--resume continues the checkpoint in --out, --force replaces it; "
-                        "give one")
+    refuse_resume_with_force(resume, force)
     folder = out or Path(f"checkpoints/{name}-motion")
     metrics = train_flownet_command(name, out=folder, profile=profile, steps=steps, seed=seed,
                                     device=device, resume=resume, force=force)

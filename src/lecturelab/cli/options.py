@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from lecturelab.cli.core import UserError
+
 MAX_LR = 10.0  # a larger peak learning rate is a typo, not a recipe
 MAX_SEED = 2**63 - 1  # the largest seed every generator takes (torch's are 64-bit)
 
@@ -24,6 +26,12 @@ def check_weight_decay(value: float | None) -> float | None:
     if value is not None and not (math.isfinite(value) and 0 <= value < 1):
         raise typer.BadParameter(f"must be a number in [0, 1), got {value}")
     return value
+
+
+def refuse_resume_with_force(resume: bool, force: bool, what: str = "checkpoint") -> None:
+    """--resume continues what --out holds and --force replaces it: never both."""
+    if resume and force:
+        raise UserError(f"--resume continues the {what} in --out, --force replaces it; give one")
 
 
 def check_out(value: Path | None) -> Path | None:

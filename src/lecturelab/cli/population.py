@@ -12,7 +12,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from lecturelab.cli.core import UserError, app, console
-from lecturelab.cli.options import Device, Force, one_of
+from lecturelab.cli.options import Device, Force, one_of, refuse_resume_with_force
 
 
 @app.command()
@@ -41,9 +41,7 @@ def tune(
     if backend == "local":
         if address is not None:
             raise UserError("--address is for --backend ray")
-        if resume and force:
-            raise UserError("--resume continues the population in --out, --force replaces it; "
-                            "pass one")
+        refuse_resume_with_force(resume, force, "population")
         tune_locally(members, steps, interval, seed, out, resume, force, device)
         return
     for name, given in (("--resume", resume), ("--force", force), ("--device", device != "auto")):
