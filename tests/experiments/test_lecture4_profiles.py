@@ -1,7 +1,15 @@
 """The full profiles of the lecture-4 experiments take the one definition of the paper's recipe."""
 
+import torch
+
+from lecturelab.data.motion import generate
 from lecturelab.detection.recipes import PAPER_RECIPE, PAPER_SCENES
-from lecturelab.experiments.lecture4 import domain_randomization, focal_loss, instance_segmentation
+from lecturelab.experiments.lecture4 import (
+    domain_randomization,
+    focal_loss,
+    instance_segmentation,
+    slowfast,
+)
 
 
 def test_full_profiles_use_the_paper_recipe():
@@ -9,3 +17,18 @@ def test_full_profiles_use_the_paper_recipe():
     assert domain_randomization.FULL.scenes == PAPER_SCENES
     assert instance_segmentation.FULL.recipe.masks
     assert instance_segmentation.FULL.recipe.mask_pool == 14
+
+
+def test_quick_slowfast_clips_vibrate_between_frames_but_not_across_the_slow_stride():
+    """The Slow pathway's frames (alpha apart) of a vibrating clip move no more than a still
+    clip's; consecutive frames, which the Fast pathway sees, move clearly more."""
+    cfg = slowfast.QUICK
+    clips, _ = generate("slowfast", 60, seed=3, **slowfast.clip_config(cfg))
+    frames, vibrating = clips["frames"].float(), clips["labels"] % 2 == 1
+
+    def moved(step: int) -> torch.Tensor:  # (N,) fraction of pixels that change
+        return (frames[:, step:] - frames[:, :-step]).abs().amax(2).gt(30).float().mean((1, 2, 3))
+
+    fast, slow = moved(1), moved(cfg.alpha)
+    assert fast[vibrating].mean() > 2 * fast[~vibrating].mean()
+    assert slow[vibrating].mean() < 1.5 * slow[~vibrating].mean()
