@@ -8,6 +8,7 @@ from lecturelab.experiments.lecture4 import (
     domain_randomization,
     focal_loss,
     instance_segmentation,
+    optical_flow,
     slowfast,
 )
 
@@ -32,3 +33,12 @@ def test_quick_slowfast_clips_vibrate_between_frames_but_not_across_the_slow_str
     fast, slow = moved(1), moved(cfg.alpha)
     assert fast[vibrating].mean() > 2 * fast[~vibrating].mean()
     assert slow[vibrating].mean() < 1.5 * slow[~vibrating].mean()
+
+
+def test_quick_flownet_c_trains_on_no_more_than_flownet_s():
+    """"FlowNetC EPE at most FlowNetS's" is measured with FlowNetC handicapped: no wider, and
+    no more training pairs seen, than FlowNetS."""
+    s, c = optical_flow.OpticalFlowConfig().flownet_s, optical_flow.OpticalFlowConfig().flownet_c
+    assert c.width <= s.width
+    assert c.steps * c.batch_size <= s.steps * s.batch_size
+    assert s.train().steps == s.steps and s.train().lr == s.lr
