@@ -4,9 +4,10 @@ loss on synthetic Flying Chairs (lecture 4; Dosovitskiy et al. 2015, "FlowNet", 
 `motion` flow pairs (data/motion/): textured objects under random affine motion over a
 moving textured background, with exact flow - Flying Chairs' recipe with procedural shapes
 and value-noise textures. FlowNetS and FlowNetC (motion/flownet.py; departures listed there:
-three decoder scales, batch norm, cosine correlation at 1/4 resolution) train alike on the
-multi-scale EPE loss (motion/training.py) and are scored by the EPE on held-out pairs, next to
-the zero-flow EPE (the mean flow magnitude). Pairs are generated once, before training.
+three decoder scales, batch norm, cosine correlation at 1/4 resolution) train with one recipe
+(motion/training.py: AdamW, one-cycle, the multi-scale EPE loss) and are scored by the EPE on
+held-out pairs, next to the zero-flow EPE (the mean flow magnitude). Pairs are generated once,
+before training.
 
 Each net has its own width and schedule (`NetSchedule`). FlowNetS learns slowly from stacked
 frames (its loss sits at the zero-flow level for the first few hundred steps), so in the quick

@@ -5,8 +5,8 @@
 at any frame rate) and whether it vibrates with a period of exactly alpha frames - the Slow
 pathway, reading every alpha-th frame, sees the vibration at one phase only, i.e. not at all.
 Every object also drifts slowly, so motion alone says nothing. Objects are large (0.5-0.7 of
-the side) and vibrate by 3 px: at 2 px and 0.35-0.55 neither net learnt the shape nor SlowFast
-the vibration in 500 steps (gain 0.0 points). SlowFast (motion/slowfast.py:
+the side) and vibrate by 3 px: at 2 px and 0.35-0.55 of the side neither net learnt the shape,
+nor SlowFast the vibration, in 500 steps (gain 0.0 points). SlowFast (motion/slowfast.py:
 beta = 1/8 of the channels, alpha = 4, time-strided lateral connections added to the Slow
 features) and Slow-only (the same Slow pathway alone) train alike; the Fast pathway's cost is
 the difference of their counted multiply-adds.
