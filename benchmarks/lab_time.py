@@ -10,12 +10,18 @@ as wall time for a one-thread job. The run's wall time is from the first experim
 
     python benchmarks/lab_time.py                      # runs/latest
     python benchmarks/lab_time.py runs/20261201-010203
+    python benchmarks/lab_time.py RUN --write-durations   # ship RUN's seconds as the new table
+
+`--write-durations` replaces durations.json with the run's wall seconds (rounded up to whole
+seconds; experiments the run lacks keep their entry): run it on a clean `make demo` on an idle
+machine so that the parallel runner orders its work by what it will really take.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from importlib import resources
 from pathlib import Path
@@ -23,6 +29,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
+
+from lecturelab.io import atomic_write_text
 
 # CLAIMS.md, "Rules of the ledger": quick finishes in at most 60 s an experiment, these named
 # ones 120 s or 180 s, all of them together in at most 30 min.
@@ -124,10 +132,22 @@ def summary(records: list[dict], expected: dict[str, float]) -> list[str]:
     return lines
 
 
+DURATIONS = Path(__file__).parents[1] / "src" / "lecturelab" / "lab" / "durations.json"
+
+
+def updated_durations(records: list[dict], table: dict[str, float]) -> dict[str, int]:
+    """`table` with each recorded experiment's wall seconds, rounded up, sorted by id."""
+    new = {**table, **{str(r["id"]): math.ceil(float(r["seconds"])) for r in records}}
+    return dict(sorted(new.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", nargs="?", type=Path, default=Path("runs/latest"),
                         help="a run folder (default runs/latest)")
+    parser.add_argument("--write-durations", nargs="?", type=Path, const=DURATIONS,
+                        metavar="PATH", help="write the run's seconds into durations.json "
+                                             "(default: the package's own)")
     args = parser.parse_args()
     records = read_run(args.run_dir)
     expected = json.loads(resources.files("lecturelab.lab").joinpath("durations.json")
@@ -142,6 +162,10 @@ def main() -> None:
     console.print(lecture_table(records))
     for line in summary(records, expected):
         console.print(Text(line))
+    if args.write_durations:
+        table = updated_durations(records, expected)
+        atomic_write_text(args.write_durations, json.dumps(table, indent=1) + "\n")
+        console.print(Text(f"wrote {len(records)} experiments' seconds to {args.write_durations}"))
 
 
 if __name__ == "__main__":

@@ -38,3 +38,17 @@ def test_times_sums_and_budgets(tmp_path, monkeypatch, capsys):
 def test_not_a_run_folder(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit, match="is not a run folder"):
         lab_time(tmp_path, monkeypatch, capsys)
+
+
+def test_write_durations_takes_the_runs_seconds_rounded_up(tmp_path, monkeypatch, capsys):
+    import json
+    run_dir = write_run(tmp_path / "run", record("l2.a", seconds=10.2),
+                        record("l2.b", seconds=70.0))
+    target = tmp_path / "durations.json"
+    monkeypatch.setattr(sys, "argv", ["lab_time.py", str(run_dir), "--write-durations",
+                                      str(target)])
+    runpy.run_path(str(SCRIPT), run_name="__main__")
+    table = json.loads(target.read_text())
+    assert table["l2.a"] == 11 and table["l2.b"] == 70
+    assert "l4.focal_loss" in table  # entries the run lacks are kept from the shipped table
+    assert list(table) == sorted(table)
