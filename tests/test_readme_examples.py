@@ -89,7 +89,7 @@ def test_resnet20_on_cifar10_quick_recipe_learns(workdir, monkeypatch, capsys):
 
 def test_alphazero_tictactoe_trains_and_play_and_eval_read_its_folder(workdir, monkeypatch,
                                                                       capsys):
-    # the README promises a time (about 20 s), no strength: 2 of the quick profile's 16 rounds
+    # the README promises a time (about 10 s), no strength: 2 of the quick profile's 12 rounds
     lecturelab("train alphazero --game tictactoe --iterations 2 --device cpu", monkeypatch,
                capsys)
     folder = "checkpoints/alphazero-tictactoe"

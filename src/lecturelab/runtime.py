@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 import lecturelab
 
@@ -30,18 +31,22 @@ def seed_everything(seed: int) -> None:
 
 @contextmanager
 def cpu_threads(n: int) -> Iterator[None]:
-    """Run torch's CPU ops on `n` threads (0: leave as is), restoring the old count after.
+    """Run torch's CPU ops, and NumPy's BLAS and OpenMP pools, on `n` threads (0: leave as is),
+    restoring the old counts after.
 
     One thread makes CPU results independent of the core count (reductions split differently
-    over threads round differently) and avoids threads contending on a busy machine.
+    over threads round differently) and avoids threads contending on a busy machine: a BLAS
+    pool left at the core count spins while it waits, which doubled the CPU seconds of a
+    NumPy-heavy experiment on two loaded cores.
     """
     old = torch.get_num_threads()
-    if n > 0:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
+    with threadpool_limits(limits=n if n > 0 else None):
+        if n > 0:
+            torch.set_num_threads(n)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(old)
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -4,7 +4,7 @@ import torch
 
 from lecturelab.ctf.agents import ConvPolicy, PolicyTeam
 from lecturelab.ctf.baselines import RandomTeam, ScriptedTeam
-from lecturelab.ctf.game import CaptureTheFlag, GameConfig, MapPool
+from lecturelab.ctf.game import CHANNELS, NUM_FEATURES, CaptureTheFlag, GameConfig, MapPool
 from lecturelab.ctf.league import HAND_SET, LeagueConfig, LeagueTask
 from lecturelab.ctf.maps import maps_for
 from lecturelab.ctf.match import Record, elo_update, expected_score, head_to_head
@@ -86,3 +86,14 @@ def test_policy_team_plays_either_side(game):
     team = PolicyTeam(ConvPolicy(), seed=0)
     record = head_to_head(game, team, RandomTeam(), 8, seed=0)
     assert record.games == 8
+
+
+def test_policy_forward_equals_its_two_convolutions_then_the_mlp():
+    torch.manual_seed(1)
+    policy = ConvPolicy()
+    torch.nn.init.normal_(policy.policy.weight)  # the zero-initialised head would hide errors
+    view, features = torch.randn(6, len(CHANNELS), 5, 5), torch.randn(6, NUM_FEATURES)
+    logits, value = policy(view, features)
+    h = policy.body(torch.cat([policy.conv(view), features], 1))  # the convolutions as declared
+    assert torch.allclose(logits, policy.policy(h), atol=1e-5)
+    assert torch.allclose(value, policy.value(h).squeeze(1), atol=1e-5)

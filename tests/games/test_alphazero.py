@@ -16,7 +16,7 @@ from lecturelab.games.alphazero import (
     training_config,
 )
 from lecturelab.games.arena import elo_ratings, matches
-from lecturelab.games.network import NetworkEvaluator, PolicyValueNet
+from lecturelab.games.network import NetworkEvaluator, PolicyValueNet, folded_for_inference
 from lecturelab.games.selfplay import Examples, ReplayBuffer, SelfPlayWorkers, self_play
 from lecturelab.games.tictactoe import PerfectPlayer, TicTacToe
 
@@ -34,6 +34,22 @@ def test_network_shapes_and_bad_input():
     assert logits.shape == (5, 9) and value.shape == (5,) and value.abs().max() <= 1
     with pytest.raises(ValueError, match=r"\(B, 2, 3, 3\)"):
         tiny_net()(torch.zeros(5, 2, 6, 7))
+
+
+def test_folding_batchnorm_keeps_the_function_and_removes_the_batchnorms():
+    net = tiny_net()
+    for bn in (m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+        bn.running_mean.uniform_(-1, 1)  # statistics and affine weights away from the identity
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 2)
+        bn.bias.data.uniform_(-1, 1)
+    folded = folded_for_inference(net)
+    x = torch.randn(16, 2, 3, 3)
+    with torch.no_grad():
+        for a, b in zip(net(x), folded(x), strict=True):
+            assert torch.allclose(a, b, atol=1e-5)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())  # not changed
 
 
 def test_self_play_targets():

@@ -65,8 +65,8 @@ def run(
     quick: Annotated[bool, typer.Option("--quick", help="Same as --profile quick.")] = False,
     seed: Annotated[int, typer.Option(min=0, max=MAX_SEED, help="Base seed.")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    threads: Annotated[int, typer.Option(help="CPU threads per experiment (0: torch's "
-                                          "default).")] = 1,
+    threads: Annotated[int, typer.Option(help="CPU threads per experiment, torch's and "
+                                          "NumPy's BLAS (0: their defaults).")] = 1,
     out: Annotated[Path, typer.Option(callback=check_run_out, help="Folder for run folders.")
                    ] = Path("runs"),
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (default: one per "

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from lecturelab.ctf.game import (
     CHANNELS,
@@ -40,7 +41,12 @@ class ConvPolicy(nn.Module):
 
     def forward(self, view: torch.Tensor, features: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.body(torch.cat([self.conv(view), features], 1))
+        first, relu, second = self.conv[0], self.conv[1], self.conv[2]
+        h = relu(first(view)).flatten(1)  # (N, width * 3 * 3)
+        # the second 3x3 convolution covers its whole 3x3 input: one matrix product, the same
+        # function with the same weights, faster than a convolution call on a CPU
+        h = relu(F.linear(h, second.weight.flatten(1), second.bias))  # (N, 2 * width)
+        h = self.body(torch.cat([h, features], 1))
         return self.policy(h), self.value(h).squeeze(1)
 
 

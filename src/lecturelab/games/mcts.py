@@ -114,9 +114,10 @@ def select(tree: Tree, *, c_puct: float,
     active = np.arange(batch)
     while active.size:
         at = node[active]
-        n = tree.visits[active, at]  # (k, A)
+        n, w = tree.visits[active, at], tree.value_sum[active, at]  # (k, A)
+        q = np.divide(w, n, out=np.zeros_like(w), where=n > 0)  # Tree.q_values, gathered once
         u = c_puct * tree.prior[active, at] * np.sqrt(1 + n.sum(1, keepdims=True)) / (1 + n)
-        score = tree.q_values(at, active) + u + tie_break[active]
+        score = q + u + tie_break[active]
         a = np.where(tree.legal[active, at], score, -np.inf).argmax(1)
         nxt = tree.child[active, at, a]
         parent[active], action[active] = at, a

@@ -19,7 +19,7 @@ from lecturelab.protein.network import DistogramNet
 class TrainConfig:
     channels: int = 32  # channels of each residual block
     blocks: int = 8  # dilated residual blocks (dilations cycle 1, 2, 4, 8)
-    steps: int = 120  # Adam steps
+    steps: int = 80  # Adam steps (80 and 120 gave equal precision, seeds 0 and 1)
     batch: int = 16  # crops a step
     crop: int = 32  # crop side, residues
     lr: float = 3e-3  # Adam learning rate (cosine decay to 0)

@@ -132,20 +132,21 @@ def evaluate(net: torch.nn.Module, ex: ProteinExample, fold_cfg: FoldConfig,
     probs = predict_distogram(net, ex)
     true = ex.chain.coords
     path = fold(probs, fold_cfg)
-    final = better_hand(path[-1], true)
+    final, fold_tm = better_hand(path[-1], true)
     return HeldOut(
         net_precision=top_contact_precision(contact_probability(probs), ex.distances),
         stat_precision=top_contact_precision(ex.statistic, ex.distances),
-        fold_tm=tm_score(final, true), coil_tm=tm_score_either_hand(random_coil(len(true), rng),
-                                                                     true),
+        fold_tm=fold_tm, coil_tm=tm_score_either_hand(random_coil(len(true), rng), true),
         fold_rmsd=rmsd(final, true), fold_lddt=lddt(final, true),
-        tm_path=[tm_score_either_hand(x, true) for x in path], probs=probs, fold=final)
+        tm_path=[*(tm_score_either_hand(x, true) for x in path[:-1]), fold_tm], probs=probs,
+        fold=final)
 
 
-def better_hand(model: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """The model or its mirror image, whichever has the higher TM-score."""
+def better_hand(model: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, float]:
+    """The model or its mirror image, whichever has the higher TM-score, and that score."""
     mirror = model * np.array([1.0, 1.0, -1.0])
-    return mirror if tm_score(mirror, reference) > tm_score(model, reference) else model
+    tm, tm_mirror = tm_score(model, reference), tm_score(mirror, reference)
+    return (mirror, tm_mirror) if tm_mirror > tm else (model, tm)
 
 
 def maps_figure(held: HeldOut, ex: ProteinExample) -> Figure:
