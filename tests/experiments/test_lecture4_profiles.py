@@ -1,7 +1,14 @@
 """The full profiles of the lecture-4 experiments take the one definition of the paper's recipe."""
 
-from lecturelab.detection.recipes import PAPER_RECIPE, PAPER_SCENES
-from lecturelab.experiments.lecture4 import domain_randomization, focal_loss, instance_segmentation
+from lecturelab.detection.recipes import PAPER_RECIPE, PAPER_SCENES, QUICK_SCENES, QUICK_TRAIN
+from lecturelab.experiments.lecture4 import (
+    box_regression,
+    domain_randomization,
+    faster_rcnn,
+    focal_loss,
+    instance_segmentation,
+    one_vs_two_stage,
+)
 
 
 def test_full_profiles_use_the_paper_recipe():
@@ -9,3 +16,18 @@ def test_full_profiles_use_the_paper_recipe():
     assert domain_randomization.FULL.scenes == PAPER_SCENES
     assert instance_segmentation.FULL.recipe.masks
     assert instance_segmentation.FULL.recipe.mask_pool == 14
+
+
+def test_quick_profiles_ask_for_the_same_shared_detectors():
+    """The group's budget counts each shared detector once: every quick profile must name the
+    one quick schedule, scenes and recipe, or `trained` would train a second copy."""
+    trains = {box_regression.BoxRegressionConfig().detector_train,
+              domain_randomization.DomainRandomizationConfig().train,
+              faster_rcnn.FasterRCNNExperimentConfig().train, focal_loss.FocalLossConfig().train,
+              one_vs_two_stage.OneVsTwoStageConfig().train}
+    scenes = {box_regression.BoxRegressionConfig().scenes,
+              domain_randomization.DomainRandomizationConfig().scenes,
+              faster_rcnn.FasterRCNNExperimentConfig().scenes,
+              focal_loss.FocalLossConfig().scenes, one_vs_two_stage.OneVsTwoStageConfig().scenes}
+    assert trains == {QUICK_TRAIN} and scenes == {QUICK_SCENES}
+    assert instance_segmentation.InstanceSegmentationConfig().train.lr == QUICK_TRAIN.lr
