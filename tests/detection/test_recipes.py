@@ -7,6 +7,7 @@ from lecturelab.detection.recipes import (
     PAPER_RECIPE,
     PAPER_TRAIN,
     PAPER_TRAIN_TWO_STAGE,
+    QUICK_SCENES,
     DetectorRecipe,
     Scenes,
     retinanet,
@@ -72,3 +73,8 @@ def test_rendered_scenes_are_shared_however_their_arguments_are_passed():
     scenes = Scenes(size=32, n_train=2, n_test=1)
     assert scene_tensors(scenes, 0) is scene_tensors(scenes=scenes, seed=0)
     assert scene_tensors(scenes, 1) is not scene_tensors(scenes, 0)
+
+
+def test_quick_training_scenes_hold_objects_and_more_than_the_held_out_ones():
+    low, high = QUICK_SCENES.train_objects
+    assert 0 < low <= QUICK_SCENES.max_objects < high

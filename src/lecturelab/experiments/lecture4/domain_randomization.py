@@ -8,7 +8,7 @@ same seed and steps, one on plain renders (flat colours, dark background), one o
 renders (stripes, checker, noise textures in random colours, objects and background alike),
 and both are scored by COCO AP on the held-out "target" style (ring textures, cloud
 backgrounds, a lighting gradient and sensor noise - none of which either saw in training).
-Quick profile: the 64-pixel scenes of the detector recipes, about 50 s a detector on one CPU
+Quick profile: the 64-pixel scenes of the detector recipes, about 40 s a detector on one CPU
 thread; the plain-render model is l4.box_regression's when both run in the same process.
 """
 

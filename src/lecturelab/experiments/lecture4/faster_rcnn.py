@@ -21,7 +21,7 @@ from lecturelab.detection.recipes import (
     PAPER_TRAIN_TWO_STAGE,
     QUICK_RECIPE,
     QUICK_SCENES,
-    QUICK_TRAIN,
+    QUICK_TRAIN_TWO_STAGE,
     DetectorRecipe,
     Scenes,
     evaluate,
@@ -37,7 +37,7 @@ from lecturelab.lab import Check, Result, Run, experiment
 class FasterRCNNExperimentConfig:
     scenes: Scenes = QUICK_SCENES  # shapes scenes: size, training and held-out counts
     recipe: DetectorRecipe = QUICK_RECIPE  # detector size and sampling settings
-    train: DetectorTrainConfig = QUICK_TRAIN  # optimiser schedule
+    train: DetectorTrainConfig = QUICK_TRAIN_TWO_STAGE  # optimiser schedule
     top_k: int = 100  # proposals per image counted in the recall
     recall_iou: float = 0.5  # IoU at which a proposal recalls an object
     compare_torchvision: bool = False  # also train torchvision's Faster R-CNN (the full clause)
