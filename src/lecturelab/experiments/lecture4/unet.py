@@ -6,7 +6,10 @@ skip connections cut, trained identically. Both are judged on held-out `shapes` 
 IoU (PASCAL VOC) and the boundary F1 of Csurka et al. 2013 (tolerance 0.75% of the diagonal: at
 48 px, the exact pixel). Departures: batch norm, "same" padding, AdamW with a one-cycle
 schedule, small width and images (48 px in quick) so that both nets train on a CPU in the time
-budget.
+budget. Quick pools four times (a 3x3 bottleneck): with three (6x6) the net without skips kept
+enough of the layout to come within 0.03 mIoU of the U-Net (seed 0: 0.806 vs 0.778); with four,
+0.822 vs 0.457 (seed 1: 0.800 vs 0.486), the U-Net itself near the 0.8 line at 800 steps
+(1,000 steps: 0.802 and 0.843).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class UNetConfig:
     max_scale: float = 0.55  # largest object diameter, fraction of the side
     n_train: int = 4096  # training scenes
     n_test: int = 256  # held-out scenes
-    depth: int = 3  # poolings of the U
+    depth: int = 4  # poolings of the U: a 3x3 bottleneck at 48 px (see the module docstring)
     width: int = 8  # channels at full resolution, doubled at each pooling
     steps: int = 800  # AdamW steps per net
     batch_size: int = 16  # scenes per step
