@@ -1,12 +1,13 @@
 """Short scored training runs: `fit`, `accuracy`, `normalised`, `without_test`."""
 
+import copy
 import math
 
 import pytest
 import torch
 
 from lecturelab.models.small_cnn import SmallCNN
-from lecturelab.train.loop import TrainConfig
+from lecturelab.train.loop import TrainConfig, Trainer
 from lecturelab.train.quick_fit import accuracy, fit, normalised, without_test
 
 
@@ -24,6 +25,18 @@ def test_fit_reports_last_epoch_loss_and_every_step(tiny_images):
     assert len(fitted.step_losses) == 8
     assert math.isclose(fitted.train_loss, sum(fitted.step_losses[4:]) / 4, rel_tol=1e-6)
     assert 0.0 <= fitted.test_acc <= 1.0
+
+
+def test_fit_trains_in_channels_last_and_matches_nchw_training(tiny_images):
+    data, cfg = tiny_images(), TrainConfig(epochs=2, batch_size=10, lr=0.01)
+    torch.manual_seed(0)
+    model = SmallCNN(widths=(4, 8), num_classes=4)
+    reference = copy.deepcopy(model)
+    fitted = fit(model, data, cfg, torch.device("cpu"))
+    conv = model.features[0].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    nchw = Trainer(reference, without_test(data), cfg).fit()
+    assert math.isclose(fitted.train_loss, nchw.history[-1]["train_loss"], rel_tol=1e-4)
 
 
 def test_accuracy_counts_the_argmax_on_the_asked_split(tiny_images):

@@ -2,7 +2,9 @@
 
 `fit` trains through `lecturelab.train.loop.Trainer` with the test split held back while it runs
 (the Trainer evaluates every epoch, which would dominate runs of a few hundred steps), records
-the loss of every step with a callback, and scores the test split once afterwards. `accuracy`
+the loss of every step with a callback, and scores the test split once afterwards. The model is
+put in channels_last (NHWC) memory format on every device: on a CPU the oneDNN convolutions of
+these small nets run about a third faster than in NCHW (the Trainer does so on CUDA only). `accuracy`
 scores any split in eval mode; `normalised` turns uint8 images into the inputs the loaders give.
 """
 
@@ -31,7 +33,9 @@ class Fitted:
 def fit(model: nn.Module, data: ClassificationData, cfg: TrainConfig,
         device: torch.device) -> Fitted:
     """Train `model` on `data` with `cfg`, then score it once on the test split. A diverged run
-    (non-finite loss) keeps going and scores what its predictions are worth."""
+    (non-finite loss) keeps going and scores what its predictions are worth. `model` is left in
+    channels_last memory format."""
+    model.to(memory_format=torch.channels_last)  # NHWC: faster convolutions on a CPU too
     losses = StepLosses()
     state = Trainer(model, without_test(data), cfg, device=device, callbacks=[losses]).fit()
     test_acc = accuracy(model, data, device) if len(data.y_test) else 0.0

@@ -50,8 +50,8 @@ class ArchitectureSearchConfig:
     channels: int = 8  # proxy net width
     stages: int = 1  # proxy net stages (one cell each)
     epochs: int = 2  # proxy training passes
-    batch_size: int = 50  # proxy images a step
-    lr: float = 0.1  # proxy peak learning rate
+    batch_size: int = 100  # proxy images a step
+    lr: float = 0.2  # proxy peak learning rate (scaled with the batch, Goyal et al. 2017)
 
 
 @experiment(
