@@ -4,8 +4,9 @@
 (the Trainer evaluates every epoch, which would dominate runs of a few hundred steps), records
 the loss of every step with a callback, and scores the test split once afterwards. The model is
 put in channels_last (NHWC) memory format on every device: on a CPU the oneDNN convolutions of
-these small nets run about a third faster than in NCHW (the Trainer does so on CUDA only). `accuracy`
-scores any split in eval mode; `normalised` turns uint8 images into the inputs the loaders give.
+these small nets run about a third faster than in NCHW (the Trainer does so on CUDA only).
+`accuracy` scores any split in eval mode; `normalised` turns uint8 images into the inputs the
+loaders give.
 """
 
 from __future__ import annotations
