@@ -51,3 +51,17 @@ def test_accuracy_counts_the_argmax_on_the_asked_split(tiny_images):
     assert accuracy(Constant(), data, device, split="train") == pytest.approx(10 / 40)
     with pytest.raises(ValueError, match="split"):
         accuracy(Constant(), data, device, split="val")
+
+
+def test_fit_keeps_a_3d_conv_model_in_its_own_format(tiny_images):
+    class Volume(torch.nn.Module):  # images as one-frame clips through a 3-D conv
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv, self.fc = torch.nn.Conv3d(3, 4, (1, 3, 3)), torch.nn.Linear(4, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.conv(x[:, :, None]).mean((2, 3, 4)))  # (B, 4)
+
+    fitted = fit(Volume(), tiny_images(), TrainConfig(epochs=1, batch_size=10, lr=0.01),
+                 torch.device("cpu"))
+    assert len(fitted.step_losses) == 4

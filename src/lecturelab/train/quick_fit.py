@@ -34,9 +34,10 @@ class Fitted:
 def fit(model: nn.Module, data: ClassificationData, cfg: TrainConfig,
         device: torch.device) -> Fitted:
     """Train `model` on `data` with `cfg`, then score it once on the test split. A diverged run
-    (non-finite loss) keeps going and scores what its predictions are worth. `model` is left in
-    channels_last memory format."""
-    model.to(memory_format=torch.channels_last)  # NHWC: faster convolutions on a CPU too
+    (non-finite loss) keeps going and scores what its predictions are worth. `model` (without
+    3-D convolutions) is left in channels_last memory format."""
+    if all(p.dim() != 5 for p in model.parameters()):  # channels_last is for 4-D tensors only
+        model.to(memory_format=torch.channels_last)  # NHWC: faster convolutions on a CPU too
     losses = StepLosses()
     state = Trainer(model, without_test(data), cfg, device=device, callbacks=[losses]).fit()
     test_acc = accuracy(model, data, device) if len(data.y_test) else 0.0
