@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lecturelab.models.small_cnn import SmallCNN
-from lecturelab.train.loop import TrainConfig, Trainer
+from lecturelab.train.loop import TrainConfig
 from lecturelab.train.quick_fit import accuracy, fit, normalised, without_test
 
 
@@ -27,16 +27,17 @@ def test_fit_reports_last_epoch_loss_and_every_step(tiny_images):
     assert 0.0 <= fitted.test_acc <= 1.0
 
 
-def test_fit_trains_in_channels_last_and_matches_nchw_training(tiny_images):
-    data, cfg = tiny_images(), TrainConfig(epochs=2, batch_size=10, lr=0.01)
+def test_fit_trains_in_channels_last_on_request_and_matches_nchw_training(tiny_images):
+    data, cpu = tiny_images(), torch.device("cpu")
+    cfg = TrainConfig(epochs=2, batch_size=10, lr=0.01)
     torch.manual_seed(0)
-    model = SmallCNN(widths=(4, 8), num_classes=4)
-    reference = copy.deepcopy(model)
-    fitted = fit(model, data, cfg, torch.device("cpu"))
-    conv = model.features[0].weight
+    nhwc = SmallCNN(widths=(4, 8), num_classes=4)
+    nchw = copy.deepcopy(nhwc)
+    fast, plain = fit(nhwc, data, cfg, cpu, channels_last=True), fit(nchw, data, cfg, cpu)
+    conv = nhwc.features[0].weight
     assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
-    nchw = Trainer(reference, without_test(data), cfg).fit()
-    assert math.isclose(fitted.train_loss, nchw.history[-1]["train_loss"], rel_tol=1e-4)
+    assert nchw.features[0].weight.is_contiguous()
+    assert math.isclose(fast.train_loss, plain.train_loss, rel_tol=1e-4)
 
 
 def test_accuracy_counts_the_argmax_on_the_asked_split(tiny_images):
@@ -51,17 +52,3 @@ def test_accuracy_counts_the_argmax_on_the_asked_split(tiny_images):
     assert accuracy(Constant(), data, device, split="train") == pytest.approx(10 / 40)
     with pytest.raises(ValueError, match="split"):
         accuracy(Constant(), data, device, split="val")
-
-
-def test_fit_keeps_a_3d_conv_model_in_its_own_format(tiny_images):
-    class Volume(torch.nn.Module):  # images as one-frame clips through a 3-D conv
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv, self.fc = torch.nn.Conv3d(3, 4, (1, 3, 3)), torch.nn.Linear(4, 4)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.fc(self.conv(x[:, :, None]).mean((2, 3, 4)))  # (B, 4)
-
-    fitted = fit(Volume(), tiny_images(), TrainConfig(epochs=1, batch_size=10, lr=0.01),
-                 torch.device("cpu"))
-    assert len(fitted.step_losses) == 4

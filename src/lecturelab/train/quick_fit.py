@@ -2,11 +2,10 @@
 
 `fit` trains through `lecturelab.train.loop.Trainer` with the test split held back while it runs
 (the Trainer evaluates every epoch, which would dominate runs of a few hundred steps), records
-the loss of every step with a callback, and scores the test split once afterwards. The model is
-put in channels_last (NHWC) memory format on every device: on a CPU the oneDNN convolutions of
-these small nets run about a third faster than in NCHW (the Trainer does so on CUDA only).
-`accuracy` scores any split in eval mode; `normalised` turns uint8 images into the inputs the
-loaders give.
+the loss of every step with a callback, and scores the test split once afterwards. Asked for,
+`fit` puts the model in channels_last (NHWC) memory format on every device (the Trainer does so
+on CUDA only): on a CPU the oneDNN convolutions of small nets run a third faster. `accuracy`
+scores any split in eval mode; `normalised` turns uint8 images into the inputs the loaders give.
 """
 
 from __future__ import annotations
@@ -31,13 +30,14 @@ class Fitted:
     step_losses: list[float]  # training loss of every step
 
 
-def fit(model: nn.Module, data: ClassificationData, cfg: TrainConfig,
-        device: torch.device) -> Fitted:
+def fit(model: nn.Module, data: ClassificationData, cfg: TrainConfig, device: torch.device, *,
+        channels_last: bool = False) -> Fitted:
     """Train `model` on `data` with `cfg`, then score it once on the test split. A diverged run
-    (non-finite loss) keeps going and scores what its predictions are worth. `model` (without
-    3-D convolutions) is left in channels_last memory format."""
-    if all(p.dim() != 5 for p in model.parameters()):  # channels_last is for 4-D tensors only
-        model.to(memory_format=torch.channels_last)  # NHWC: faster convolutions on a CPU too
+    (non-finite loss) keeps going and scores what its predictions are worth. `channels_last`
+    (2-D image models only) trains and leaves `model` in NHWC memory format: faster on a CPU,
+    equal up to float rounding, which a few hundred steps grow into different final numbers."""
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     losses = StepLosses()
     state = Trainer(model, without_test(data), cfg, device=device, callbacks=[losses]).fit()
     test_acc = accuracy(model, data, device) if len(data.y_test) else 0.0

@@ -77,7 +77,7 @@ def architecture_search(cfg: ArchitectureSearchConfig, run: Run) -> Result:
             model = EvolvedNet(genotype, channels=cfg.channels, cells=1, stages=cfg.stages)
             train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
                                 seed=run.seed)
-            cache[genotype] = fit(model, data, train, run.device).test_acc
+            cache[genotype] = fit(model, data, train, run.device, channels_last=True).test_acc
         return cache[genotype]
 
     def sample(rng: random.Random) -> Genotype:

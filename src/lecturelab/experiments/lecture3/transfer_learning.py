@@ -65,7 +65,7 @@ def transfer_learning(cfg: TransferConfig, run: Run) -> Result:
     pretrained = SmallCNN(widths=cfg.widths, num_classes=len(SOURCE))
     pretrain = TrainConfig(epochs=cfg.pretrain_epochs, batch_size=128, lr=cfg.pretrain_lr,
                            augment=True, seed=run.seed)
-    source_acc = fit(pretrained, source, pretrain, run.device).test_acc
+    source_acc = fit(pretrained, source, pretrain, run.device, channels_last=True).test_acc
     run.log(f"pre-trained on classes 0-4: test accuracy {source_acc:.4f}")
     acc: dict[str, list[float]] = {"fine_tuned": [], "scratch": []}
     for i in range(cfg.seeds):
@@ -79,7 +79,7 @@ def transfer_learning(cfg: TransferConfig, run: Run) -> Result:
             model.reset_classifier(len(TARGET))
             train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
                                 augment=True, seed=seed)
-            acc[arm].append(fit(model, target, train, run.device).test_acc)
+            acc[arm].append(fit(model, target, train, run.device, channels_last=True).test_acc)
             run.log(f"seed {seed} {arm}: test accuracy {acc[arm][-1]:.4f}")
     mean = {arm: statistics.fmean(a) for arm, a in acc.items()}
     std = {arm: statistics.pstdev(a) for arm, a in acc.items()}
