@@ -106,3 +106,18 @@ def test_randomise_fills_every_tensor_or_refuses():
         unknown = nn.Sequential(nn.LayerNorm(4))
     with pytest.raises(ValueError, match="does not know"):
         architecture_zoo.randomise(unknown)
+
+
+def test_forward_backward_names_parameters_without_a_finite_gradient():
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.used, self.unused, self.broken = nn.Linear(3, 2), nn.Linear(3, 2), nn.Linear(3, 2)
+            self.broken.bias.register_hook(lambda g: torch.full_like(g, float("nan")))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.used(x) + self.broken(x)
+
+    torch.manual_seed(0)
+    names = architecture_zoo.forward_backward(Net(), torch.randn(4, 3))
+    assert names == ["unused.weight", "unused.bias", "broken.bias"]

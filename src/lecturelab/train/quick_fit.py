@@ -2,7 +2,9 @@
 
 `fit` trains through `lecturelab.train.loop.Trainer` with the test split held back while it runs
 (the Trainer evaluates every epoch, which would dominate runs of a few hundred steps), records
-the loss of every step with a callback, and scores the test split once afterwards. `accuracy`
+the loss of every step with a callback, and scores the test split once afterwards. Asked for,
+`fit` puts the model in channels_last (NHWC) memory format on every device (the Trainer does so
+on CUDA only): on a CPU the oneDNN convolutions of small nets run a third faster. `accuracy`
 scores any split in eval mode; `normalised` turns uint8 images into the inputs the loaders give.
 """
 
@@ -28,10 +30,14 @@ class Fitted:
     step_losses: list[float]  # training loss of every step
 
 
-def fit(model: nn.Module, data: ClassificationData, cfg: TrainConfig,
-        device: torch.device) -> Fitted:
+def fit(model: nn.Module, data: ClassificationData, cfg: TrainConfig, device: torch.device, *,
+        channels_last: bool = False) -> Fitted:
     """Train `model` on `data` with `cfg`, then score it once on the test split. A diverged run
-    (non-finite loss) keeps going and scores what its predictions are worth."""
+    (non-finite loss) keeps going and scores what its predictions are worth. `channels_last`
+    (2-D image models only) trains and leaves `model` in NHWC memory format: faster on a CPU,
+    equal up to float rounding, which a few hundred steps grow into different final numbers."""
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     losses = StepLosses()
     state = Trainer(model, without_test(data), cfg, device=device, callbacks=[losses]).fit()
     test_acc = accuracy(model, data, device) if len(data.y_test) else 0.0

@@ -47,9 +47,9 @@ def xor(cfg: XorConfig, run: Run) -> Result:
     x = torch.tensor(x_np, dtype=torch.float32, device=run.device)
     y = torch.tensor(y_np, dtype=torch.float32, device=run.device)
     train = dict(steps=cfg.steps, lr=cfg.lr)
-    wide = [solves(train_xor(x, y, width=8, seed=run.seed + i, **train), x, y)
-            for i in range(cfg.seeds)]
-    small = [train_xor(x, y, width=2, seed=run.seed + i, **train) for i in range(cfg.small_seeds)]
+    wide = [solves(m, x, y) for m in train_xor(x, y, width=8, seeds=seed_range(run, cfg.seeds),
+                                               **train)]
+    small = train_xor(x, y, width=2, seeds=seed_range(run, cfg.small_seeds), **train)
     solved_small = [m for m in small if solves(m, x, y)]
     hidden_separable = bool(solved_small) and linearly_separable(
         solved_small[0].forward_features(x).detach().cpu().numpy().astype(np.float64), y_np)
@@ -87,18 +87,40 @@ def best_linear_accuracy(x: np.ndarray, y: np.ndarray) -> float:
     return 1 / len(x)
 
 
-def train_xor(x: torch.Tensor, y: torch.Tensor, *, width: int, seed: int, steps: int,
-              lr: float) -> MLP:
-    """A 2-width-1 sigmoid MLP fitted to the 4 points by full-batch gradient descent."""
-    torch.manual_seed(seed)
-    model = MLP(2, 1, width=width, depth=1, activation="sigmoid", init="xavier").to(x.device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+def seed_range(run: Run, count: int) -> range:
+    return range(run.seed, run.seed + count)
+
+
+def train_xor(x: torch.Tensor, y: torch.Tensor, *, width: int, seeds: range, steps: int,
+              lr: float) -> list[MLP]:
+    """One 2-width-1 sigmoid MLP a seed, each fitted to the 4 points by full-batch gradient
+    descent. The nets train side by side (`torch.func.vmap` over their stacked parameters):
+    the summed loss gives each net its own gradient, so every net follows the path it would
+    alone, in one batched step for all seeds instead of one Python step a net."""
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        models.append(MLP(2, 1, width=width, depth=1, activation="sigmoid",
+                          init="xavier").to(x.device))
+    params, buffers = torch.func.stack_module_state(models)  # each (seeds, *shape)
+
+    def logits(p: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> torch.Tensor:
+        return torch.func.functional_call(models[0], (p, b), (x,))[:, 0]  # (4,)
+
+    batched = torch.func.vmap(logits)
+    optimizer = torch.optim.SGD(params.values(), lr=lr)
     for _ in range(steps):
-        loss = binary_cross_entropy_with_logits(model(x)[:, 0], y)
+        out = batched(params, buffers)  # (seeds, 4)
+        loss = binary_cross_entropy_with_logits(out, y.expand_as(out), reduction="none")
+        loss = loss.mean(1).sum()  # each net's mean loss, summed: independent gradients
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-    return model
+    with torch.no_grad():
+        for i, model in enumerate(models):
+            for name, p in model.named_parameters():
+                p.copy_(params[name][i])
+    return models
 
 
 @torch.no_grad()

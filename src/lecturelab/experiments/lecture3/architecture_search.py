@@ -50,8 +50,8 @@ class ArchitectureSearchConfig:
     channels: int = 8  # proxy net width
     stages: int = 1  # proxy net stages (one cell each)
     epochs: int = 2  # proxy training passes
-    batch_size: int = 50  # proxy images a step
-    lr: float = 0.1  # proxy peak learning rate
+    batch_size: int = 100  # proxy images a step
+    lr: float = 0.2  # proxy peak learning rate (scaled with the batch, Goyal et al. 2017)
 
 
 @experiment(
@@ -77,7 +77,7 @@ def architecture_search(cfg: ArchitectureSearchConfig, run: Run) -> Result:
             model = EvolvedNet(genotype, channels=cfg.channels, cells=1, stages=cfg.stages)
             train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
                                 seed=run.seed)
-            cache[genotype] = fit(model, data, train, run.device).test_acc
+            cache[genotype] = fit(model, data, train, run.device, channels_last=True).test_acc
         return cache[genotype]
 
     def sample(rng: random.Random) -> Genotype:

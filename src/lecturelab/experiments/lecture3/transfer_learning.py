@@ -9,8 +9,9 @@ ship, truck) with 50 labelled images a class; the same net from a fresh initiali
 trained on the same 250 images with the same recipe (steps, learning rate, crop + flip
 augmentation). Both are scored on every test image of classes 5-9. The pre-trained net is
 trained once a run; the seeds draw the 250 labelled images, the new classifier and the order.
-To fit the quick budget the images are area-averaged to 16x16, which lets the pre-training see
-all 25,000 images of classes 0-4 eight times: the gain grows with the pre-trained net's quality.
+To fit the quick budget the images are area-averaged to 16x16 and the stages are 24-48-96 wide,
+which lets the pre-training see all 25,000 images of classes 0-4 eight times: the gain grows
+with the pre-trained net's quality (five passes of the 32-64-128 net gave 8.8 points, eight 11.7).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class TransferConfig:
     seeds: int = 3  # fine-tuning seeds (labelled-image draws)
     labels_per_class: int = 50  # labelled target images a class
     size: int = 16  # image side after area averaging (32: as is)
-    widths: tuple[int, ...] = (32, 64, 128)  # SmallCNN stage widths
+    widths: tuple[int, ...] = (24, 48, 96)  # SmallCNN stage widths
     pretrain_images: int | None = None  # source training images; None: all 25,000
     pretrain_epochs: int = 8  # passes over them
     pretrain_lr: float = 0.1  # peak learning rate of pre-training (batch 128, augmented)
@@ -64,7 +65,7 @@ def transfer_learning(cfg: TransferConfig, run: Run) -> Result:
     pretrained = SmallCNN(widths=cfg.widths, num_classes=len(SOURCE))
     pretrain = TrainConfig(epochs=cfg.pretrain_epochs, batch_size=128, lr=cfg.pretrain_lr,
                            augment=True, seed=run.seed)
-    source_acc = fit(pretrained, source, pretrain, run.device).test_acc
+    source_acc = fit(pretrained, source, pretrain, run.device, channels_last=True).test_acc
     run.log(f"pre-trained on classes 0-4: test accuracy {source_acc:.4f}")
     acc: dict[str, list[float]] = {"fine_tuned": [], "scratch": []}
     for i in range(cfg.seeds):
@@ -78,7 +79,7 @@ def transfer_learning(cfg: TransferConfig, run: Run) -> Result:
             model.reset_classifier(len(TARGET))
             train = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
                                 augment=True, seed=seed)
-            acc[arm].append(fit(model, target, train, run.device).test_acc)
+            acc[arm].append(fit(model, target, train, run.device, channels_last=True).test_acc)
             run.log(f"seed {seed} {arm}: test accuracy {acc[arm][-1]:.4f}")
     mean = {arm: statistics.fmean(a) for arm, a in acc.items()}
     std = {arm: statistics.pstdev(a) for arm, a in acc.items()}
