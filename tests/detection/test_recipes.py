@@ -78,3 +78,14 @@ def test_rendered_scenes_are_shared_however_their_arguments_are_passed():
 def test_quick_training_scenes_hold_objects_and_more_than_the_held_out_ones():
     low, high = QUICK_SCENES.train_objects
     assert 0 < low <= QUICK_SCENES.max_objects < high
+
+
+def test_lecturelab_train_takes_the_experiments_quick_schedule_of_each_kind():
+    """`lecturelab train faster_rcnn` trains what l4.faster_rcnn does (its own lr), RetinaNet
+    what the one-stage experiments do."""
+    from lecturelab.detection.recipes import QUICK_TRAIN, QUICK_TRAIN_TWO_STAGE
+    from lecturelab.train.recipes import detector_recipe
+
+    assert detector_recipe("quick", "retinanet")[2] == QUICK_TRAIN
+    for model in ("faster_rcnn", "mask_rcnn"):
+        assert detector_recipe("quick", model)[2] == QUICK_TRAIN_TWO_STAGE

@@ -102,7 +102,8 @@ def train_detector_command(model: str, *, out: Path, profile: str = "quick",
     from lecturelab.runtime import resolve_device
     from lecturelab.train.recipes import detector_recipe
 
-    scenes, recipe, train = detector_recipe(profile, steps=steps, batch_size=batch_size, lr=lr)
+    scenes, recipe, train = detector_recipe(profile, model, steps=steps, batch_size=batch_size,
+                                           lr=lr)
     dev = resolve_device(device)
     with training_folder(Path(out), force=force, resume=resume):
         run = DetectorRun(model, Path(out), scenes, recipe, train, seed)

@@ -58,12 +58,15 @@ def recipe(profile: str, data: ClassificationData, **overrides: Any) -> Recipe:
     return Recipe(replace(base.config, **changes), subset)
 
 
-def detector_profiles() -> dict[str, tuple[Scenes, DetectorRecipe, DetectorTrainConfig]]:
-    """(scenes, detector recipe, training schedule) of each detector profile."""
+def detector_profiles(model: str = "retinanet"
+                      ) -> dict[str, tuple[Scenes, DetectorRecipe, DetectorTrainConfig]]:
+    """(scenes, detector recipe, training schedule) of each detector profile for `model`: the
+    quick schedule is the lecture-4 experiments' one of its kind (two-stage: its own lr)."""
     from lecturelab.detection.recipes import (
         PAPER_RECIPE,
         PAPER_SCENES,
         QUICK_TRAIN,
+        QUICK_TRAIN_TWO_STAGE,
         DetectorRecipe,
         Scenes,
     )
@@ -74,19 +77,20 @@ def detector_profiles() -> dict[str, tuple[Scenes, DetectorRecipe, DetectorTrain
                   DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, representation=32,
                                  head_convs=1),
                   DetectorTrainConfig(steps=3, batch_size=4, warmup_steps=1)),
-        "quick": (Scenes(), DetectorRecipe(), QUICK_TRAIN),
+        "quick": (Scenes(), DetectorRecipe(),
+                  QUICK_TRAIN if model == "retinanet" else QUICK_TRAIN_TWO_STAGE),
         "full": (PAPER_SCENES, PAPER_RECIPE,
                  DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
                                      warmup_steps=500)),
     }
 
 
-def detector_recipe(profile: str, **overrides: Any
+def detector_recipe(profile: str, model: str = "retinanet", **overrides: Any
                     ) -> tuple[Scenes, DetectorRecipe, DetectorTrainConfig]:
-    """The detector `profile` with the non-None `overrides` (steps, batch_size, lr) applied to
-    its schedule. With fewer steps, warm-up is cut to fit and only the training scenes that
-    the steps can show (steps x batch size) are rendered."""
-    profiles = detector_profiles()
+    """The detector `profile` of `model` with the non-None `overrides` (steps, batch_size, lr)
+    applied to its schedule. With fewer steps, warm-up is cut to fit and only the training
+    scenes that the steps can show (steps x batch size) are rendered."""
+    profiles = detector_profiles(model)
     if profile not in profiles:
         raise ValueError(f"unknown profile {profile!r}; expected one of {', '.join(profiles)}")
     scenes, detector, train = profiles[profile]
