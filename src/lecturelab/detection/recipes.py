@@ -13,7 +13,8 @@ level. For RetinaNet two 3x3 convs per subnet with GroupNorm (as torchvision's R
 departure from the paper's plain convs, it trains faster from scratch), square anchors only (the
 shapes are compact) and foreground / background IoU thresholds 0.4 / 0.3 instead of 0.5 / 0.4
 (more positive anchors for the small objects: measured +0.07 AP50 at equal steps).
-Where a quick step's time goes (one thread, 8 scenes, torch.profiler): RetinaNet about 32 ms,
+Where a quick step's time goes (one thread, 8 scenes, torch.profiler in a profiling script;
+in a `make demo` run a RetinaNet step takes about 41 ms, the other core busy): RetinaNet 32 ms,
 58% of it convolutions (backward 33%, forward 24%; the heads on the stride-4 level the largest
 part, the 8x8 and 4x4 levels bound by per-call overhead), norms and ReLUs 8%, matching, targets
 and loss 11%, the optimiser 6%, the minibatch under 1%; Faster R-CNN about 58 ms, of it the

@@ -59,8 +59,12 @@ class Tree:
     def q_values(self, nodes: np.ndarray, trees: np.ndarray | None = None) -> np.ndarray:
         """(k, A) Q(s, a) = W / N at `nodes` of `trees` (all trees if None); 0 where N = 0."""
         trees = np.arange(len(self.size)) if trees is None else trees
-        n, w = self.visits[trees, nodes], self.value_sum[trees, nodes]
-        return np.divide(w, n, out=np.zeros_like(w), where=n > 0)
+        return mean_value(self.value_sum[trees, nodes], self.visits[trees, nodes])
+
+
+def mean_value(w: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Q = W / N elementwise, 0 where N = 0 (an unvisited edge)."""
+    return np.divide(w, n, out=np.zeros_like(w), where=n > 0)
 
 
 @dataclass
@@ -114,8 +118,8 @@ def select(tree: Tree, *, c_puct: float,
     active = np.arange(batch)
     while active.size:
         at = node[active]
-        n, w = tree.visits[active, at], tree.value_sum[active, at]  # (k, A)
-        q = np.divide(w, n, out=np.zeros_like(w), where=n > 0)  # Tree.q_values, gathered once
+        n = tree.visits[active, at]  # (k, A), gathered once for Q and U
+        q = mean_value(tree.value_sum[active, at], n)
         u = c_puct * tree.prior[active, at] * np.sqrt(1 + n.sum(1, keepdims=True)) / (1 + n)
         score = q + u + tie_break[active]
         a = np.where(tree.legal[active, at], score, -np.inf).argmax(1)

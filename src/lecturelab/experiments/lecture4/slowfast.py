@@ -66,8 +66,9 @@ def clip_config(cfg: SlowFastConfig) -> dict[str, object]:
     smoke=SlowFastConfig(frames=8, n_train=12, n_test=6, widths=(8, 8, 16), steps=2,
                          batch_size=4))
 def slowfast(cfg: SlowFastConfig, run: Run) -> Result:
-    train, classes = generate("slowfast", cfg.n_train, 2 * run.seed, **clip_config(cfg))
-    test, _ = generate("slowfast", cfg.n_test, 2 * run.seed + 1, **clip_config(cfg))
+    clips = clip_config(cfg)
+    train, classes = generate("slowfast", cfg.n_train, 2 * run.seed, **clips)
+    test, _ = generate("slowfast", cfg.n_test, 2 * run.seed + 1, **clips)
     x, y = train["frames"].to(run.device), train["labels"].to(run.device)
     xt, yt = test["frames"].to(run.device), test["labels"].to(run.device)
     acc, macs = {}, {}
