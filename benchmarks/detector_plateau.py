@@ -30,24 +30,26 @@ from rich.table import Table
 from torch import nn
 from torch.profiler import profile
 
-from lecturelab.data.shapes import CLASSES
 from lecturelab.detection import recipes
-from lecturelab.detection.training import make_optimizer
+from lecturelab.detection.training import DetectorTrainConfig, make_optimizer
+from lecturelab.train.recipes import detector_recipe
 
-SCHEDULES = {"retinanet": recipes.QUICK_TRAIN, "faster_rcnn": recipes.QUICK_TRAIN_TWO_STAGE}
+KINDS = ("retinanet", "faster_rcnn")
+
+
+def quick_schedule(kind: str) -> DetectorTrainConfig:
+    return detector_recipe("quick", kind)[2]
 
 
 def build(kind: str, seed: int) -> nn.Module:
     torch.manual_seed(seed)
-    size = recipes.QUICK_SCENES.size
-    make = recipes.retinanet if kind == "retinanet" else recipes.faster_rcnn
-    return make(recipes.QUICK_RECIPE, size, len(CLASSES))
+    return recipes.detector(kind, recipes.QUICK_RECIPE, recipes.QUICK_SCENES.size)
 
 
 def step_parts(kind: str, steps: int, seed: int) -> tuple[dict[str, float], str]:
     """Milliseconds a step in each part (CPU time, after 20 warm-up steps) and the operators."""
     images, targets, _, _ = recipes.scene_tensors(recipes.QUICK_SCENES, seed)
-    model, cfg = build(kind, seed).train(), SCHEDULES[kind]
+    model, cfg = build(kind, seed).train(), quick_schedule(kind)
     optimizer = make_optimizer(model, cfg)
     parts = dict.fromkeys(("forward + loss", "backward", "clip", "optimiser"), 0.0)
     batch = cfg.batch_size
@@ -83,7 +85,7 @@ def step_parts(kind: str, steps: int, seed: int) -> tuple[dict[str, float], str]
 def plateau_run(kind: str, steps: int, seed: int) -> dict[str, float]:
     """Train one detector for `steps` on the quick scenes; AP, AP50 and CPU seconds."""
     model = build(kind, seed)
-    schedule = replace(SCHEDULES[kind], steps=steps)
+    schedule = replace(quick_schedule(kind), steps=steps)
     start = time.process_time()
     fitted = recipes.fit(model, recipes.QUICK_SCENES, schedule, seed)
     seconds = time.process_time() - start
@@ -117,8 +119,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     console, report = Console(), {}
     for kind in args.kinds.split(","):
-        if kind not in SCHEDULES:
-            raise SystemExit(f"--kinds: unknown detector {kind!r} (use {', '.join(SCHEDULES)})")
+        if kind not in KINDS:
+            raise SystemExit(f"--kinds: unknown detector {kind!r} (use {', '.join(KINDS)})")
         parts, operators = step_parts(kind, args.profile_steps, args.seed)
         total = sum(parts.values())
         console.print(f"[bold]{kind}[/]: {total:.1f} ms a step (CPU, {args.threads} thread(s)): "

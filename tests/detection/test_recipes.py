@@ -89,3 +89,15 @@ def test_lecturelab_train_takes_the_experiments_quick_schedule_of_each_kind():
     assert detector_recipe("quick", "retinanet")[2] == QUICK_TRAIN
     for model in ("faster_rcnn", "mask_rcnn"):
         assert detector_recipe("quick", model)[2] == QUICK_TRAIN_TWO_STAGE
+
+
+def test_detector_builds_either_kind_and_names_an_unknown_one():
+    from lecturelab.detection.faster_rcnn import FasterRCNN
+    from lecturelab.detection.recipes import QUICK_RECIPE, detector
+    from lecturelab.detection.retinanet import RetinaNet
+
+    assert isinstance(detector("faster_rcnn", QUICK_RECIPE, 64), FasterRCNN)
+    bce = detector("retinanet", QUICK_RECIPE, 64, loss="bce")
+    assert isinstance(bce, RetinaNet) and bce.cfg.classification_loss == "bce"
+    with pytest.raises(ValueError, match="kind must be faster_rcnn or retinanet, got 'yolo'"):
+        detector("yolo", QUICK_RECIPE, 64)

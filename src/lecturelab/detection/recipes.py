@@ -13,13 +13,11 @@ level. For RetinaNet two 3x3 convs per subnet with GroupNorm (as torchvision's R
 departure from the paper's plain convs, it trains faster from scratch), square anchors only (the
 shapes are compact) and foreground / background IoU thresholds 0.4 / 0.3 instead of 0.5 / 0.4
 (more positive anchors for the small objects: measured +0.07 AP50 at equal steps).
-Where a quick step's time goes (one thread, 8 scenes, torch.profiler in a profiling script;
-in a `make demo` run a RetinaNet step takes about 41 ms, the other core busy): RetinaNet 32 ms,
-58% of it convolutions (backward 33%, forward 24%; the heads on the stride-4 level the largest
-part, the 8x8 and 4x4 levels bound by per-call overhead), norms and ReLUs 8%, matching, targets
-and loss 11%, the optimiser 6%, the minibatch under 1%; Faster R-CNN about 58 ms, of it the
-RPN's NMS 12 ms and RoIAlign (torchvision's CPU backward) 10 ms. Narrower backbones or heads
-save little a step (25 ms at half widths and one conv a subnet) and lose AP at equal steps, so
+Where a quick step's time goes (`benchmarks/detector_plateau.py`, one thread, 8 scenes):
+RetinaNet 27 ms alone, about 34 ms in `make demo` with the other core busy, some 60% of it
+convolutions (backward about 40%, forward 20%: compute-bound, the heads half the multiply-adds);
+Faster R-CNN 49 ms alone, RoIAlign's backward (torchvision's CPU kernel) 13% of it. A model
+with a quarter of the multiply-adds steps in 24 ms but reaches the same AP per CPU second, so
 the quick schedule gains by converging in fewer steps instead (QUICK_TRAIN below).
 The profiles, one definition each: QUICK_SCENES, QUICK_RECIPE and QUICK_TRAIN (the quick
 profile, on a CPU), PAPER_SCENES, PAPER_RECIPE and PAPER_TRAIN (the full profile, for a GPU).
@@ -179,17 +177,23 @@ def fit(model: nn.Module, scenes: Scenes, train: DetectorTrainConfig, seed: int)
     return Trained(model.eval(), seconds, train.steps / seconds, sum(tail) / len(tail))
 
 
+def detector(kind: str, recipe: DetectorRecipe, image_size: int, *, loss: str = "focal"
+             ) -> nn.Module:
+    """A fresh "faster_rcnn" or "retinanet" (with `loss`) of `recipe` for the shapes classes."""
+    if kind not in ("faster_rcnn", "retinanet"):
+        raise ValueError(f"kind must be faster_rcnn or retinanet, got {kind!r}")
+    if kind == "faster_rcnn":
+        return faster_rcnn(recipe, image_size, len(CLASSES))
+    return retinanet(recipe, image_size, len(CLASSES), loss=loss)
+
+
 @computed_once
 def trained(kind: str, recipe: DetectorRecipe, scenes: Scenes, train: DetectorTrainConfig,
             seed: int, device: torch.device, loss: str = "focal") -> Trained:
     """A detector ("faster_rcnn" or "retinanet" with `loss`) trained on `scenes`, once per process
     for each argument set however it is passed; the model is returned in eval mode."""
-    if kind not in ("faster_rcnn", "retinanet"):
-        raise ValueError(f"kind must be faster_rcnn or retinanet, got {kind!r}")
     torch.manual_seed(seed)
-    model = (faster_rcnn(recipe, scenes.size, len(CLASSES)) if kind == "faster_rcnn"
-             else retinanet(recipe, scenes.size, len(CLASSES), loss=loss))
-    return fit(model.to(device), scenes, train, seed)
+    return fit(detector(kind, recipe, scenes.size, loss=loss).to(device), scenes, train, seed)
 
 
 def evaluate(model: nn.Module, images: Tensor, targets: Targets, *,

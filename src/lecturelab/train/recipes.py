@@ -65,6 +65,9 @@ def detector_profiles(model: str = "retinanet"
     from lecturelab.detection.recipes import (
         PAPER_RECIPE,
         PAPER_SCENES,
+        PAPER_TRAIN,
+        QUICK_RECIPE,
+        QUICK_SCENES,
         QUICK_TRAIN,
         QUICK_TRAIN_TWO_STAGE,
         DetectorRecipe,
@@ -77,11 +80,9 @@ def detector_profiles(model: str = "retinanet"
                   DetectorRecipe(widths=(8, 16, 32), fpn_channels=16, representation=32,
                                  head_convs=1),
                   DetectorTrainConfig(steps=3, batch_size=4, warmup_steps=1)),
-        "quick": (Scenes(), DetectorRecipe(),
+        "quick": (QUICK_SCENES, QUICK_RECIPE,
                   QUICK_TRAIN if model == "retinanet" else QUICK_TRAIN_TWO_STAGE),
-        "full": (PAPER_SCENES, PAPER_RECIPE,
-                 DetectorTrainConfig(steps=30_000, batch_size=16, optimizer="sgd", lr=0.01,
-                                     warmup_steps=500)),
+        "full": (PAPER_SCENES, PAPER_RECIPE, PAPER_TRAIN),
     }
 
 

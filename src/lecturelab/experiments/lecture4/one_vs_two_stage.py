@@ -3,9 +3,10 @@
 Ren et al. 2015 (Faster R-CNN, two stages) against Lin et al. 2017 (RetinaNet, one stage, focal
 loss), built on the same backbone and FPN, trained on the same scenes for the same steps (the
 quick profile gives each its own measured best schedule at those steps: Faster R-CNN lr 4e-3,
-RetinaNet 1.6e-2 after a longer warm-up; the full one the same schedule; both are l4.box_regression's and l4.faster_rcnn's in the same process), then
-timed on the same device one image at a time, as frames per second are. The two detectors are
-timed in alternation and each keeps its best round, so that a load change hits both.
+RetinaNet 1.6e-2 after a longer warm-up; the full one the same schedule; both are
+l4.box_regression's and l4.faster_rcnn's in the same process), then timed on the same device
+one image at a time, as frames per second are. The two detectors are timed in alternation and
+each keeps its best round, so that a load change hits both.
 """
 
 from __future__ import annotations
